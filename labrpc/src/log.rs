@@ -1,0 +1,120 @@
+//! Debug logging in the dslogs style: `<virtual ms> <TOPIC> <node> <text>`, one line per event, so
+//! the log viewer can put each server in its own column and filter by topic.
+//!
+//! Off by default, so tests stay fast. `LAB_LOG=1` (or `all`) turns every topic on;
+//! `LAB_LOG=VOTE,LEAD` selects topics; `RUST_LOG` set to anything also turns everything on.
+//! Lines go through the test's captured output, so `cargo test` shows them for failing tests only,
+//! and `-- --nocapture` streams them.
+
+use std::fmt::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::{FormatEvent, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// Logs one debug line under a topic: `dlog!(VOTE, "granted vote to S{}", candidate)`.
+///
+/// Topics are four capital letters by convention: TIMR VOTE LEAD TERM LOG1 LOG2 CMIT PERS SNAP DROP
+/// CLNT TEST INFO WARN ERRO TRCE. The node name and the virtual time are added automatically.
+#[macro_export]
+macro_rules! dlog {
+    ($topic:ident, $($arg:tt)+) => {
+        $crate::__private::tracing::debug!(target: "lab", topic = stringify!($topic), $($arg)+)
+    };
+}
+
+/// Which topics the environment asks for, if logging is on.
+enum Topics {
+    All,
+    Only(Vec<String>),
+}
+
+fn requested() -> Option<Topics> {
+    let lab = std::env::var("LAB_LOG")
+        .ok()
+        .filter(|v| !v.is_empty() && v != "0");
+    match lab.as_deref() {
+        Some("1" | "all" | "ALL") => Some(Topics::All),
+        Some(list) => Some(Topics::Only(
+            list.split(',').map(|t| t.trim().to_uppercase()).collect(),
+        )),
+        None if std::env::var("RUST_LOG").is_ok_and(|v| !v.is_empty()) => Some(Topics::All),
+        None => None,
+    }
+}
+
+/// Turns logging on for this thread (the simulated run) when the environment asks for it.
+pub(crate) fn install() -> Option<tracing::subscriber::DefaultGuard> {
+    let topics = requested()?;
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(tracing_subscriber::fmt::TestWriter::new())
+        .event_format(LabFormat { topics })
+        .finish();
+    Some(tracing::subscriber::set_default(subscriber))
+}
+
+struct LabFormat {
+    topics: Topics,
+}
+
+#[derive(Default)]
+struct Fields {
+    topic: String,
+    message: String,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "topic" => self.topic = value.to_string(),
+            "message" => self.message = value.to_string(),
+            other => {
+                let _ = write!(self.message, " {other}={value}");
+            }
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => {
+                let _ = write!(self.message, "{value:?}");
+            }
+            "topic" => self.topic = format!("{value:?}"),
+            other => {
+                let _ = write!(self.message, " {other}={value:?}");
+            }
+        }
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for LabFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if fields.topic.is_empty() {
+            fields.topic = event.metadata().level().as_str().chars().take(4).collect();
+        }
+        if let Topics::Only(list) = &self.topics
+            && !list.contains(&fields.topic)
+        {
+            return Ok(());
+        }
+        let ms = crate::sim::elapsed().as_millis();
+        match crate::sim::current_node_name() {
+            Some(node) => writeln!(writer, "{ms:06} {} {node} {}", fields.topic, fields.message),
+            None => writeln!(writer, "{ms:06} {} {}", fields.topic, fields.message),
+        }
+    }
+}

@@ -1,0 +1,442 @@
+//! The simulated network, with the semantics and numbers of 6.5840's labrpc.
+//!
+//! - Reliable: a request reaches the handler at once and the reply comes back at once.
+//! - Unreliable: each request waits 0-26 ms, then 10% of requests are lost before the handler
+//!   runs and 10% of replies are lost after it ran.
+//! - Long reordering: 2/3 of replies are held back 200-2199 ms (skewed towards the short end).
+//! - A call on a disabled or unconnected end, or to a deleted server, fails after 0-99 ms, or after
+//!   0-6999 ms with long delays on.
+//! - While a handler runs, the caller waits only as long as the server is alive and the end
+//!   enabled; once not, the caller gets no reply. A deleted server never replies.
+//!
+//! One deliberate difference from Go: Go's labrpc notices a dead server by polling every 100 ms;
+//! here the waiting caller is told the moment the harness disconnects or deletes the server. The
+//! caller learns no later than in Go, and virtual-time ties with a 100 ms poll cannot arise.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Notify;
+use tokio::time::{Duration, sleep};
+
+use crate::codec;
+use crate::error::RpcError;
+use crate::server::{Dispatched, Server};
+use crate::sim::trace::{Event, Record};
+use crate::sim::{self, world};
+
+/// The simulated network: ends, servers, the wiring between them, and the fault knobs.
+#[derive(Clone)]
+pub struct Network {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    rng: Mutex<ChaCha8Rng>,
+    total_count: AtomicU64,
+    total_bytes: AtomicU64,
+    /// Woken whenever an end is disabled or a server removed, so waiting callers re-check.
+    liveness: Notify,
+}
+
+#[derive(Default)]
+struct State {
+    reliable: bool,
+    long_delays: bool,
+    long_reordering: bool,
+    end_ids: HashMap<String, usize>,
+    ends: Vec<EndSlot>,
+    server_ids: HashMap<String, usize>,
+    servers: Vec<ServerSlot>,
+}
+
+struct EndSlot {
+    name: Arc<str>,
+    enabled: bool,
+    deleted: bool,
+    server: Option<usize>,
+}
+
+struct ServerSlot {
+    name: Arc<str>,
+    server: Option<Server>,
+}
+
+/// One client's connection to one server name. Cheap to clone; clones are the same end.
+#[derive(Clone)]
+pub struct ClientEnd {
+    net: Arc<Inner>,
+    id: usize,
+}
+
+/// What the network decided for a request at the moment it was sent.
+struct Admitted {
+    end: usize,
+    end_name: Arc<str>,
+    target: Arc<str>,
+    server_id: usize,
+    server: Server,
+    reliable: bool,
+    long_reordering: bool,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network::new()
+    }
+}
+
+impl Network {
+    /// A reliable network with no ends or servers. Inside a simulated run its randomness comes
+    /// from the run's seed; outside one, from the operating system (and time is real).
+    pub fn new() -> Network {
+        let rng = match world::current() {
+            Some(w) => w.new_stream("network"),
+            None => rand::SeedableRng::from_os_rng(),
+        };
+        Network {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    reliable: true,
+                    ..State::default()
+                }),
+                rng: Mutex::new(rng),
+                total_count: AtomicU64::new(0),
+                total_bytes: AtomicU64::new(0),
+                liveness: Notify::new(),
+            }),
+        }
+    }
+
+    /// Reliable (`true`, the default) or lossy and slow (`false`).
+    pub fn set_reliable(&self, reliable: bool) {
+        self.inner.state.lock().unwrap().reliable = reliable;
+    }
+
+    /// Calls to unreachable servers take up to 7 s to fail instead of up to 100 ms.
+    pub fn set_long_delays(&self, long_delays: bool) {
+        self.inner.state.lock().unwrap().long_delays = long_delays;
+    }
+
+    /// Hold 2/3 of the replies back for 200-2199 ms.
+    pub fn set_long_reordering(&self, long_reordering: bool) {
+        self.inner.state.lock().unwrap().long_reordering = long_reordering;
+    }
+
+    pub fn is_reliable(&self) -> bool {
+        self.inner.state.lock().unwrap().reliable
+    }
+
+    /// Creates the end called `name`: disabled and unconnected until [`Network::connect`] and
+    /// [`Network::enable`]. Names are unique for the network's lifetime.
+    pub fn make_end(&self, name: &str) -> ClientEnd {
+        let mut st = self.inner.state.lock().unwrap();
+        assert!(
+            !st.end_ids.contains_key(name),
+            "make_end: an end named `{name}` already exists"
+        );
+        let id = st.ends.len();
+        st.ends.push(EndSlot {
+            name: name.into(),
+            enabled: false,
+            deleted: false,
+            server: None,
+        });
+        st.end_ids.insert(name.to_string(), id);
+        ClientEnd {
+            net: self.inner.clone(),
+            id,
+        }
+    }
+
+    /// Removes the end: its calls fail as if disabled, and its name cannot be reused.
+    pub fn delete_end(&self, name: &str) {
+        let mut st = self.inner.state.lock().unwrap();
+        let id = st.end_id(name);
+        let slot = &mut st.ends[id];
+        slot.deleted = true;
+        slot.enabled = false;
+        slot.server = None;
+        drop(st);
+        self.inner.liveness.notify_waiters();
+    }
+
+    /// Routes the end `end` to the server name `server` (which may be added later).
+    pub fn connect(&self, end: &str, server: &str) {
+        let mut st = self.inner.state.lock().unwrap();
+        let id = st.end_id(end);
+        let server = st.server_id(server);
+        st.ends[id].server = Some(server);
+        drop(st);
+        self.inner.liveness.notify_waiters();
+    }
+
+    /// Enables or disables an end; a disabled end's calls fail.
+    pub fn enable(&self, end: &str, enabled: bool) {
+        let mut st = self.inner.state.lock().unwrap();
+        let id = st.end_id(end);
+        st.ends[id].enabled = enabled && !st.ends[id].deleted;
+        drop(st);
+        self.inner.liveness.notify_waiters();
+    }
+
+    /// Installs `server` under `name`, replacing whatever was there.
+    pub fn add_server(&self, name: &str, server: Server) {
+        let mut st = self.inner.state.lock().unwrap();
+        let id = st.server_id(name);
+        st.servers[id].server = Some(server);
+        drop(st);
+        self.inner.liveness.notify_waiters();
+    }
+
+    /// Removes the server called `name`. Calls waiting on it fail at the next liveness check, and
+    /// a handler that finishes later never gets its reply delivered.
+    pub fn delete_server(&self, name: &str) {
+        let mut st = self.inner.state.lock().unwrap();
+        let id = st.server_id(name);
+        st.servers[id].server = None;
+        drop(st);
+        self.inner.liveness.notify_waiters();
+    }
+
+    /// RPCs dispatched to the server now installed under `name` (0 if it was deleted).
+    pub fn count(&self, name: &str) -> u64 {
+        let st = self.inner.state.lock().unwrap();
+        let id = *st
+            .server_ids
+            .get(name)
+            .unwrap_or_else(|| panic!("count: no server was ever named `{name}`"));
+        st.servers[id].server.as_ref().map_or(0, Server::count)
+    }
+
+    /// Every call made, including those to disabled ends and those lost.
+    pub fn total_count(&self) -> u64 {
+        self.inner.total_count.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of every call's arguments plus every delivered reply.
+    pub fn total_bytes(&self) -> u64 {
+        self.inner.total_bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl State {
+    fn end_id(&self, name: &str) -> usize {
+        *self
+            .end_ids
+            .get(name)
+            .unwrap_or_else(|| panic!("no end named `{name}` (make_end first)"))
+    }
+
+    fn server_id(&mut self, name: &str) -> usize {
+        if let Some(&id) = self.server_ids.get(name) {
+            return id;
+        }
+        let id = self.servers.len();
+        self.servers.push(ServerSlot {
+            name: name.into(),
+            server: None,
+        });
+        self.server_ids.insert(name.to_string(), id);
+        id
+    }
+}
+
+impl ClientEnd {
+    /// Calls `method` (`"Service.Method"`) with `args` and waits for the reply.
+    ///
+    /// Fails with [`RpcError::Unavailable`] when the network, the end or the server loses the call;
+    /// a call never hangs unless its handler never returns. Calls may be issued concurrently on one
+    /// end and can be reordered.
+    pub async fn call<A, R>(&self, method: &str, args: &A) -> Result<R, RpcError>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let args = codec::encode(args).map_err(|e| {
+            programming_error(RpcError::Codec {
+                method: method.to_string(),
+                detail: format!("cannot encode the arguments: {e}"),
+            })
+        })?;
+        let reply = self.send(method, args).await?;
+        codec::decode(&reply).map_err(|e| {
+            programming_error(RpcError::Codec {
+                method: method.to_string(),
+                detail: format!(
+                    "the caller cannot decode the reply as {}: {e}",
+                    std::any::type_name::<R>()
+                ),
+            })
+        })
+    }
+
+    async fn send(&self, method: &str, args: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+        let net = &self.net;
+        let admitted = {
+            let st = net.state.lock().unwrap();
+            net.total_count.fetch_add(1, Ordering::Relaxed);
+            net.total_bytes
+                .fetch_add(args.len() as u64, Ordering::Relaxed);
+            let slot = &st.ends[self.id];
+            let target = slot.server.map(|s| &st.servers[s]);
+            trace(
+                Event::Send,
+                self.id,
+                &slot.name,
+                target.map_or("", |t| &t.name),
+                method,
+                args.len(),
+            );
+            match (
+                slot.enabled,
+                slot.server,
+                target.and_then(|t| t.server.clone()),
+            ) {
+                (true, Some(server_id), Some(server)) => Ok(Admitted {
+                    end: self.id,
+                    end_name: slot.name.clone(),
+                    target: st.servers[server_id].name.clone(),
+                    server_id,
+                    server,
+                    reliable: st.reliable,
+                    long_reordering: st.long_reordering,
+                }),
+                _ => Err((slot.name.clone(), st.long_delays)),
+            }
+        };
+        match admitted {
+            Err((end_name, long_delays)) => {
+                // Unreachable: fail after a delay, as a real timeout would.
+                let ms = net.random(if long_delays { 7000 } else { 100 });
+                sleep(Duration::from_millis(ms)).await;
+                trace(Event::Unreachable, self.id, &end_name, "", method, 0);
+                Err(RpcError::Unavailable)
+            }
+            Ok(req) if req.reliable => net.clone().deliver(req, method.into(), args).await,
+            Ok(req) => {
+                // The request is on the wire before it reaches the server: it must arrive even if
+                // the caller crashes meanwhile, so it travels in a task of the network's own.
+                let wire = sim::spawn_on(None, net.clone().deliver(req, method.into(), args));
+                wire.await.unwrap_or(Err(RpcError::Unavailable))
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// A uniform draw in `0..n` from the network's stream.
+    fn random(&self, n: u64) -> u64 {
+        self.rng.lock().unwrap().random_range(0..n)
+    }
+
+    /// Whether the request's server is gone: its end disabled or the server replaced or deleted.
+    fn is_dead(&self, req: &Admitted) -> bool {
+        let st = self.state.lock().unwrap();
+        !st.ends[req.end].enabled
+            || !st.servers[req.server_id]
+                .server
+                .as_ref()
+                .is_some_and(|s| s.same(&req.server))
+    }
+
+    async fn deliver(
+        self: Arc<Self>,
+        req: Admitted,
+        method: Arc<str>,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let ev = |event, len| trace(event, req.end, &req.end_name, &req.target, &method, len);
+        if !req.reliable {
+            sleep(Duration::from_millis(self.random(27))).await;
+            if self.random(1000) < 100 {
+                ev(Event::DropRequest, args.len());
+                return Err(RpcError::Unavailable);
+            }
+        }
+        ev(Event::Dispatch, args.len());
+        let mut handler = match req.server.dispatch(&method, args) {
+            Dispatched::Failed(e) => return Err(programming_error(e)),
+            Dispatched::Running(task) => task,
+        };
+
+        // Wait for the handler while the server stays alive. A handler aborted by a crash of its
+        // node never replies.
+        let outcome = loop {
+            let changed = self.liveness.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_dead(&req) {
+                break None;
+            }
+            tokio::select! {
+                biased;
+                done = &mut handler => match done {
+                    Ok(result) => break Some(result),
+                    Err(e) if e.is_panic() => {
+                        break Some(Err(RpcError::HandlerPanicked {
+                            method: method.to_string(),
+                            message: sim::panic_message(e.into_panic().as_ref()),
+                        }))
+                    }
+                    Err(_) => break None,
+                },
+                _ = changed => {}
+            }
+        };
+        let reply = match outcome {
+            None => {
+                ev(Event::Dead, 0);
+                return Err(RpcError::Unavailable);
+            }
+            Some(Err(e)) => return Err(programming_error(e)),
+            Some(Ok(reply)) => reply,
+        };
+        if self.is_dead(&req) {
+            // Never hand the caller a positive reply from a server that has been replaced: its
+            // state may have gone into a Persister the harness has already discarded.
+            ev(Event::Dead, 0);
+            return Err(RpcError::Unavailable);
+        }
+        if !req.reliable && self.random(1000) < 100 {
+            ev(Event::DropReply, reply.len());
+            return Err(RpcError::Unavailable);
+        }
+        if req.long_reordering && self.random(900) < 600 {
+            let extra = self.random(1 + self.random(2000));
+            sleep(Duration::from_millis(200 + extra)).await;
+        }
+        self.total_bytes
+            .fetch_add(reply.len() as u64, Ordering::Relaxed);
+        ev(Event::Deliver, reply.len());
+        Ok(reply)
+    }
+}
+
+fn trace(event: Event, end: usize, end_name: &str, target: &str, method: &str, len: usize) {
+    world::trace(&Record {
+        event,
+        end: end as u64,
+        end_name,
+        target,
+        method,
+        len,
+    });
+}
+
+/// Reports a bug in lab code (wrong method name, mismatched types, panicking handler): the caller
+/// gets the error, and a simulated test fails with its message.
+fn programming_error(e: RpcError) -> RpcError {
+    if let RpcError::HandlerPanicked { .. } = e {
+        // The panicking task has already failed the run with the panic message and node name.
+        return e;
+    }
+    sim::fail(format!("RPC error: {e}"));
+    e
+}

@@ -1,0 +1,366 @@
+//! The deterministic runtime every graded test of Labs 2-5 runs on.
+//!
+//! A test calls [`run`] (or a [`Builder`]) with its name and an async body. The body runs on a
+//! current-thread tokio runtime whose clock is paused: virtual time jumps ahead whenever every task
+//! is waiting, so a test that sleeps for a minute finishes in milliseconds, and the run is a pure
+//! function of its seed.
+//!
+//! Environment:
+//! - `LAB_SEED=<u64>` replays a run exactly (a failing test prints its seed and rerun command).
+//! - `LAB_ITERS=<n>` runs n seeds, starting at `LAB_SEED` (or a random one).
+//! - `LAB_CHECK_DETERMINISM=1` runs every seed twice and compares the network event traces,
+//!   reporting the first event where they differ.
+//! - `LAB_WATCHDOG_SECS=<s>` sets how long the simulator thread may be stuck (default 30 s).
+
+mod node;
+mod seed;
+pub(crate) mod trace;
+mod watchdog;
+pub(crate) mod world;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
+use std::time::{Duration, Instant as WallInstant};
+
+pub use node::Node;
+pub(crate) use node::{current_node, current_node_name, panic_message, spawn_on};
+pub use watchdog::EXIT_STATUS as WATCHDOG_EXIT_STATUS;
+use world::World;
+
+/// The virtual-time limit of a test, as in 6.5840.
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(120);
+const DEFAULT_WATCHDOG: Duration = Duration::from_secs(30);
+const HEARTBEAT: Duration = Duration::from_millis(100);
+
+/// Runs `body` as the test `test` with the default limits; panics (failing the test) with the seed
+/// and a rerun command if the body panics, a node task panics, or a limit is exceeded.
+pub fn run<F, Fut>(test: &str, body: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    Builder::new(test).run(body)
+}
+
+/// Options of a simulated test run.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    test: String,
+    package: Option<String>,
+    time_limit: Duration,
+    watchdog: Duration,
+    seed: u64,
+    iterations: u64,
+    check_determinism: bool,
+}
+
+/// What one successful seed produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub seed: u64,
+    /// Virtual time the body took.
+    pub virtual_time: Duration,
+    /// Digest of the network event trace: equal seeds must give equal digests.
+    pub digest: u64,
+    /// Number of network events traced.
+    pub events: u64,
+}
+
+/// Why a run failed, with what is needed to replay it.
+#[derive(Debug)]
+pub struct Failure {
+    pub seed: u64,
+    pub message: String,
+    pub virtual_time: Duration,
+    /// The command that replays exactly this run.
+    pub rerun: String,
+    /// The body's own panic, re-raised by [`Builder::run`] so its message and location survive.
+    pub panic: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}\n  seed {} (failed after {:.1} s of virtual time)\n  replay: {}",
+            self.message,
+            self.seed,
+            self.virtual_time.as_secs_f64(),
+            self.rerun
+        )
+    }
+}
+
+impl Builder {
+    /// A run of the test named `test` (used in messages and the rerun command).
+    pub fn new(test: &str) -> Builder {
+        Builder {
+            test: test.to_string(),
+            package: std::env::var("CARGO_PKG_NAME").ok(),
+            time_limit: DEFAULT_TIME_LIMIT,
+            watchdog: std::env::var("LAB_WATCHDOG_SECS")
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .map_or(DEFAULT_WATCHDOG, Duration::from_secs_f64),
+            seed: seed::base_seed(),
+            iterations: seed::iterations(),
+            check_determinism: seed::check_determinism(),
+        }
+    }
+
+    /// Runs seed `seed` first (instead of `LAB_SEED` or a random one).
+    pub fn seed(mut self, seed: u64) -> Builder {
+        self.seed = seed;
+        self
+    }
+
+    /// Runs `n` consecutive seeds (instead of `LAB_ITERS`).
+    pub fn iterations(mut self, n: u64) -> Builder {
+        self.iterations = n.max(1);
+        self
+    }
+
+    /// Runs every seed twice and compares the traces (instead of `LAB_CHECK_DETERMINISM`).
+    pub fn check_determinism(mut self, check: bool) -> Builder {
+        self.check_determinism = check;
+        self
+    }
+
+    /// The Cargo package named in the rerun command (defaults to the one `cargo test` runs).
+    pub fn package(mut self, package: &str) -> Builder {
+        self.package = Some(package.to_string());
+        self
+    }
+
+    /// Fails the test when its body has not finished after `limit` of virtual time.
+    pub fn time_limit(mut self, limit: Duration) -> Builder {
+        self.time_limit = limit;
+        self
+    }
+
+    /// Ends the process when the simulator thread makes no virtual progress for `limit` of wall time.
+    pub fn watchdog(mut self, limit: Duration) -> Builder {
+        self.watchdog = limit;
+        self
+    }
+
+    /// Runs every seed the environment asks for; on failure prints the seed and rerun command and
+    /// panics, which fails the calling `#[test]`.
+    pub fn run<F, Fut>(self, body: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        if let Err(failure) = self.try_run(body) {
+            eprintln!(
+                "\n---- labrpc: test `{}` failed ----\n{failure}\n",
+                self.test
+            );
+            match failure.panic {
+                Some(payload) => std::panic::resume_unwind(payload),
+                None => panic!("{}", failure.message),
+            }
+        }
+    }
+
+    /// Like [`Builder::run`], but returns the failure instead of panicking.
+    pub fn try_run<F, Fut>(&self, body: F) -> Result<Vec<Report>, Failure>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let (base, iterations, check) = (self.seed, self.iterations, self.check_determinism);
+        let mut reports = Vec::new();
+        for i in 0..iterations {
+            let seed = base.wrapping_add(i);
+            let wall = WallInstant::now();
+            let (report, recorded) = self.run_once(seed, check, &body)?;
+            if check {
+                let (again, recorded_again) = self.run_once(seed, true, &body)?;
+                if let Some(divergence) = trace::first_divergence(&recorded, &recorded_again) {
+                    return Err(self.failure(
+                        seed,
+                        again.virtual_time,
+                        format!(
+                            "LAB_CHECK_DETERMINISM: seed {seed} did not replay identically; {divergence}\n\
+                             Lab code must take time only from tokio::time, randomness only from \
+                             labrpc::rand, never rely on HashMap iteration order, and never use threads."
+                        ),
+                        None,
+                    ));
+                }
+                debug_assert_eq!(report.digest, again.digest);
+            }
+            if iterations > 1 {
+                println!(
+                    "labrpc: {} seed {seed} passed ({}/{iterations}, {:.1} s virtual, {:.2} s wall)",
+                    self.test,
+                    i + 1,
+                    report.virtual_time.as_secs_f64(),
+                    wall.elapsed().as_secs_f64()
+                );
+            }
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    fn run_once<F, Fut>(
+        &self,
+        seed: u64,
+        record: bool,
+        body: &F,
+    ) -> Result<(Report, Vec<String>), Failure>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let mut rt = tokio::runtime::Builder::new_current_thread();
+        rt.enable_time().start_paused(true);
+        #[cfg(tokio_unstable)]
+        rt.rng_seed(tokio::runtime::RngSeed::from_bytes(&seed.to_le_bytes()));
+        let rt = rt
+            .build()
+            .expect("cannot build the simulator's tokio runtime");
+
+        let world = Rc::new(World::new(seed, record));
+        let _installed = world::install(world.clone());
+        let _log = crate::log::install();
+        let _watchdog = watchdog::Watchdog::start(
+            world.heartbeat.clone(),
+            self.watchdog,
+            self.watchdog_report(seed),
+        );
+
+        let limit = self.time_limit;
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async {
+                world.start_clock();
+                tokio::spawn(heartbeat());
+                let result = tokio::select! {
+                    biased;
+                    _ = world.failed.notified() => Err(None),
+                    finished = tokio::time::timeout(limit, body()) => finished.map_err(|_| {
+                        Some(format!(
+                            "the test did not finish within its limit of {} s of virtual time \
+                             (6.5840 allows 120 s per test). Is a task waiting for something that \
+                             never happens (an async lock never released, a channel nobody sends \
+                             on), or is a retry loop never succeeding?",
+                            limit.as_secs()
+                        ))
+                    }),
+                };
+                world.stop_clock();
+                result
+            })
+        }));
+        // A panicking body never reached stop_clock; read the clock while the runtime still exists.
+        let virtual_time = rt.block_on(async { world.stop_clock() });
+        // Shut the cluster down while the world is still installed: dropping tasks may touch it.
+        drop(rt);
+
+        let failure = match outcome {
+            Ok(Ok(())) => world.failure().map(|message| (message, None)),
+            Ok(Err(limit_message)) => {
+                let message = world.failure().or(limit_message).unwrap_or_default();
+                Some((message, None))
+            }
+            Err(payload) => {
+                let message = world
+                    .failure()
+                    .unwrap_or_else(|| panic_message(payload.as_ref()));
+                Some((message, Some(payload)))
+            }
+        };
+        if let Some((message, panic)) = failure {
+            return Err(self.failure(seed, virtual_time, message, panic));
+        }
+        let mut trace = world.trace.borrow_mut();
+        let report = Report {
+            seed,
+            virtual_time,
+            digest: trace.digest(),
+            events: trace.events(),
+        };
+        Ok((report, trace.take_recorded()))
+    }
+
+    fn rerun_command(&self, seed: u64) -> String {
+        let check = if self.check_determinism {
+            "LAB_CHECK_DETERMINISM=1 "
+        } else {
+            ""
+        };
+        let package = self
+            .package
+            .as_ref()
+            .map(|p| format!(" -p {p}"))
+            .unwrap_or_default();
+        // libtest names each test's thread after the test's full path.
+        let thread = std::thread::current();
+        let test = match thread.name() {
+            Some(name) if name != "main" => name.to_string(),
+            _ => self.test.clone(),
+        };
+        format!("LAB_SEED={seed} {check}cargo test{package} --release -- --exact {test}")
+    }
+
+    fn failure(
+        &self,
+        seed: u64,
+        virtual_time: Duration,
+        message: String,
+        panic: Option<Box<dyn std::any::Any + Send>>,
+    ) -> Failure {
+        Failure {
+            seed,
+            message,
+            virtual_time,
+            rerun: self.rerun_command(seed),
+            panic,
+        }
+    }
+
+    fn watchdog_report(&self, seed: u64) -> String {
+        format!(
+            "\n---- labrpc watchdog: test `{}` is stuck ----\n\
+             Virtual time has not advanced for {:.0} s of wall-clock time, so something is blocking \
+             the simulator thread. Likely causes:\n\
+             - std::thread::sleep, or any blocking call, in lab code (use tokio::time::sleep);\n\
+             - a std::sync::Mutex locked twice by the same task, or held across an .await while \
+             another task waits for it;\n\
+             - a blocking channel receive (std::sync::mpsc) or a loop that never reaches an .await.\n\
+             The test process is ended because a blocked thread cannot be interrupted.\n  seed {seed}\n  replay: {}\n",
+            self.test,
+            self.watchdog.as_secs_f64(),
+            self.rerun_command(seed)
+        )
+    }
+}
+
+async fn heartbeat() {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        if let Some(world) = world::current() {
+            world.heartbeat();
+        }
+    }
+}
+
+/// Virtual time since the current run's body started (zero outside a run).
+pub fn elapsed() -> Duration {
+    world::current().map_or(Duration::ZERO, |w| w.elapsed())
+}
+
+/// The seed of the current run, if inside one.
+pub fn seed() -> Option<u64> {
+    world::current().map(|w| w.seed)
+}
+
+/// Fails the current run with `message` as soon as the runner sees it, even if the body is
+/// still waiting. Harness checks that run in background tasks (an applier noticing an
+/// out-of-order commit) use it; outside a run it only prints the message.
+pub fn fail(message: impl Into<String>) {
+    world::fail(message.into())
+}

@@ -1,0 +1,147 @@
+//! The state of one simulated run, kept in a thread-local: the whole cluster runs on the test's
+//! thread (a current-thread runtime), so nothing here is ever touched from another thread.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::Notify;
+use tokio::time::{Duration, Instant};
+
+use super::seed;
+use super::trace::{Record, Trace};
+
+pub(crate) struct World {
+    pub seed: u64,
+    start: Cell<Option<Instant>>,
+    stopped: Cell<Option<Duration>>,
+    pub harness_rng: RefCell<ChaCha8Rng>,
+    pub trace: RefCell<Trace>,
+    failure: RefCell<Option<String>>,
+    pub failed: Notify,
+    incarnations: RefCell<HashMap<String, u64>>,
+    streams: Cell<u64>,
+    /// Bumped every 100 ms of virtual time; the watchdog thread reads it.
+    pub heartbeat: Arc<AtomicU64>,
+}
+
+thread_local! {
+    static WORLD: RefCell<Option<Rc<World>>> = const { RefCell::new(None) };
+}
+
+impl World {
+    pub fn new(seed: u64, record: bool) -> World {
+        World {
+            seed,
+            start: Cell::new(None),
+            stopped: Cell::new(None),
+            harness_rng: RefCell::new(seed::stream(seed, "harness", 0)),
+            trace: RefCell::new(Trace::new(record)),
+            failure: RefCell::new(None),
+            failed: Notify::new(),
+            incarnations: RefCell::new(HashMap::new()),
+            streams: Cell::new(0),
+            heartbeat: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Marks virtual time zero; called on the runtime, before the test body starts.
+    pub fn start_clock(&self) {
+        self.start.set(Some(Instant::now()));
+    }
+
+    /// Freezes the run's virtual duration (the first call wins) and returns it. Must be called on
+    /// the runtime: outside it, tokio's clock reads real time.
+    pub fn stop_clock(&self) -> Duration {
+        if self.stopped.get().is_none() {
+            self.stopped.set(Some(self.elapsed()));
+        }
+        self.stopped.get().unwrap_or_default()
+    }
+
+    /// Virtual time since the body started (frozen once the run is over).
+    pub fn elapsed(&self) -> Duration {
+        if let Some(stopped) = self.stopped.get() {
+            return stopped;
+        }
+        self.start.get().map_or(Duration::ZERO, |s| s.elapsed())
+    }
+
+    /// Records the first failure of the run and wakes the runner, which ends the test with it.
+    pub fn fail(&self, message: String) {
+        let mut slot = self.failure.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(message);
+            self.failed.notify_one();
+        }
+    }
+
+    pub fn failure(&self) -> Option<String> {
+        self.failure.borrow().clone()
+    }
+
+    /// A fresh random stream for a new component (a network, ...), numbered in creation order.
+    pub fn new_stream(&self, label: &str) -> ChaCha8Rng {
+        let n = self.streams.get();
+        self.streams.set(n + 1);
+        seed::stream(self.seed, label, n)
+    }
+
+    /// The next incarnation number of node `name` (0 for its first start).
+    pub fn next_incarnation(&self, name: &str) -> u64 {
+        let mut inc = self.incarnations.borrow_mut();
+        let n = inc.entry(name.to_string()).or_insert(0);
+        *n += 1;
+        *n - 1
+    }
+
+    pub fn heartbeat(&self) {
+        self.heartbeat.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Installs `world` as this thread's current run until the guard is dropped.
+pub(crate) fn install(world: Rc<World>) -> InstallGuard {
+    WORLD.with(|w| {
+        let prev = w.borrow_mut().replace(world);
+        assert!(
+            prev.is_none(),
+            "labrpc::sim runs cannot be nested on one thread"
+        );
+    });
+    InstallGuard
+}
+
+pub(crate) struct InstallGuard;
+
+impl Drop for InstallGuard {
+    fn drop(&mut self) {
+        WORLD.with(|w| w.borrow_mut().take());
+    }
+}
+
+/// The current run, if this thread is inside one.
+pub(crate) fn current() -> Option<Rc<World>> {
+    WORLD.with(|w| w.borrow().clone())
+}
+
+/// Adds a network event to the current run's trace (no-op outside a run).
+pub(crate) fn trace(record: &Record<'_>) {
+    WORLD.with(|w| {
+        if let Some(world) = &*w.borrow() {
+            let micros = world.elapsed().as_micros() as u64;
+            world.trace.borrow_mut().add(micros, record);
+        }
+    });
+}
+
+/// Fails the current run with `message`, or prints it when not inside a run.
+pub(crate) fn fail(message: String) {
+    match current() {
+        Some(world) => world.fail(message),
+        None => eprintln!("labrpc: {message}"),
+    }
+}
