@@ -1,0 +1,556 @@
+//! The Raft tester: a simulated cluster of peers that tests crash, restart, partition and check.
+//!
+//! It mirrors 6.5840's `config.go`: every committed entry a peer applies is checked against what
+//! every other peer applied at that index, applies must come in order, and in snapshot mode the
+//! tester snapshots every 10 entries the way a service would.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use labrpc::{Network, Node, Persister, Server, codec, sim};
+use raft::{ApplyMsg, Raft};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant, sleep};
+
+/// "Generously allows solutions to complete elections in one second."
+pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// The service snapshots every this many applied entries (3D).
+const SNAPSHOT_INTERVAL: u64 = 10;
+
+/// A command the tester replicates: an integer, or a string (the RPC byte test uses 5000-byte
+/// strings). Raft sees only its encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cmd {
+    Int(i64),
+    Str(String),
+}
+
+impl Cmd {
+    pub fn encode(&self) -> Vec<u8> {
+        codec::encode(self).expect("commands encode")
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Cmd> {
+        codec::decode(bytes).ok()
+    }
+
+    /// A random non-negative 63-bit integer command, like Go's `rand.Int()`.
+    pub fn random() -> Cmd {
+        Cmd::Int(random_int())
+    }
+}
+
+impl From<i64> for Cmd {
+    fn from(v: i64) -> Cmd {
+        Cmd::Int(v)
+    }
+}
+
+impl std::fmt::Display for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cmd::Int(v) => write!(f, "{v}"),
+            Cmd::Str(s) if s.len() > 20 => write!(f, "{:?}... ({} bytes)", &s[..20], s.len()),
+            Cmd::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+fn show(bytes: &[u8]) -> String {
+    Cmd::decode(bytes).map_or_else(|| format!("{bytes:?}"), |c| c.to_string())
+}
+
+/// A random non-negative 63-bit integer from the tester's random stream.
+pub fn random_int() -> i64 {
+    (labrpc::rand::random::<u64>() >> 1) as i64
+}
+
+/// Runs one graded test on a fresh simulated cluster of `servers` peers. The test's own name (for
+/// messages and the rerun command) is the libtest thread name.
+pub fn run<F, Fut>(servers: usize, unreliable: bool, snapshot: bool, desc: &str, test: F)
+where
+    F: Fn(Config) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("raft test")
+        .to_string();
+    sim::Builder::new(&name).package("raft").run(|| async {
+        let cfg = Config::new(servers, unreliable, snapshot);
+        cfg.begin(desc);
+        test(cfg.clone()).await;
+        cfg.end();
+    });
+}
+
+/// The cluster under test. Cheap to clone; clones share everything, so test tasks can use it.
+#[derive(Clone)]
+pub struct Config {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    net: Network,
+    n: usize,
+    snapshot: bool,
+    state: Mutex<State>,
+}
+
+struct State {
+    rafts: Vec<Option<Raft>>,
+    nodes: Vec<Option<Node>>,
+    connected: Vec<bool>,
+    saved: Vec<Persister>,
+    /// The RPC end names of each peer's current instance: `end_names[i][j]` goes from i to j.
+    end_names: Vec<Vec<String>>,
+    /// The committed entries each peer has applied, by index.
+    logs: Vec<HashMap<u64, Vec<u8>>>,
+    last_applied: Vec<u64>,
+    max_index: u64,
+    // What `begin` recorded, for the summary line.
+    desc: String,
+    t0: Instant,
+    wall0: std::time::Instant,
+    rpcs0: u64,
+    bytes0: u64,
+    max_index0: u64,
+}
+
+impl Config {
+    /// Starts `n` connected peers; the network is reliable or not, and always has long delays.
+    pub fn new(n: usize, unreliable: bool, snapshot: bool) -> Config {
+        let net = Network::new();
+        net.set_reliable(!unreliable);
+        net.set_long_delays(true);
+        let cfg = Config {
+            inner: Arc::new(Inner {
+                net,
+                n,
+                snapshot,
+                state: Mutex::new(State {
+                    rafts: vec![None; n],
+                    nodes: vec![None; n],
+                    connected: vec![false; n],
+                    saved: (0..n).map(|_| Persister::new()).collect(),
+                    end_names: vec![Vec::new(); n],
+                    logs: vec![HashMap::new(); n],
+                    last_applied: vec![0; n],
+                    max_index: 0,
+                    desc: String::new(),
+                    t0: Instant::now(),
+                    wall0: std::time::Instant::now(),
+                    rpcs0: 0,
+                    bytes0: 0,
+                    max_index0: 0,
+                }),
+            }),
+        };
+        for i in 0..n {
+            cfg.start1(i);
+        }
+        for i in 0..n {
+            cfg.connect(i);
+        }
+        cfg
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap()
+    }
+
+    pub fn n(&self) -> usize {
+        self.inner.n
+    }
+
+    /// The running instance of peer `i` (`None` while it is crashed).
+    pub fn raft(&self, i: usize) -> Option<Raft> {
+        self.lock().rafts[i].clone()
+    }
+
+    pub fn is_connected(&self, i: usize) -> bool {
+        self.lock().connected[i]
+    }
+
+    /// Crashes peer `i`: it is cut off and removed from the network, every task of its node is
+    /// aborted, and its persisted state is copied so the dead instance cannot change it.
+    pub fn crash1(&self, i: usize) {
+        self.disconnect(i);
+        self.inner.net.delete_server(&i.to_string());
+        let mut st = self.lock();
+        st.saved[i] = st.saved[i].copy();
+        if let Some(rf) = st.rafts[i].take() {
+            rf.kill();
+        }
+        if let Some(node) = st.nodes[i].take() {
+            node.crash();
+        }
+    }
+
+    /// Starts (or restarts, after crashing) peer `i` from its persisted state, with fresh RPC ends.
+    /// It is not connected: tests call [`Config::connect`].
+    pub fn start1(&self, i: usize) {
+        self.crash1(i);
+        let net = &self.inner.net;
+        let names: Vec<String> = (0..self.inner.n)
+            .map(|_| labrpc::rand::random_string(20))
+            .collect();
+        let ends: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let end = net.make_end(name);
+                net.connect(name, &j.to_string());
+                end
+            })
+            .collect();
+        let persister = {
+            let mut st = self.lock();
+            st.end_names[i] = names;
+            st.last_applied[i] = 0;
+            st.saved[i] = st.saved[i].copy();
+            // A service restores its snapshot before it creates Raft.
+            let snapshot = st.saved[i].read_snapshot();
+            if !snapshot.is_empty()
+                && let Err(e) = ingest_snapshot(&mut st, i, &snapshot, None)
+            {
+                panic!("{e}");
+            }
+            st.saved[i].clone()
+        };
+        let (apply_tx, apply_rx) = mpsc::channel(1);
+        let node = Node::new(&format!("S{i}"));
+        let (rf, server) = node.enter(|| {
+            let rf = Raft::new(ends, i, persister, apply_tx);
+            let server = Server::new();
+            server.add_service(raft::service(&rf));
+            (rf, server)
+        });
+        node.spawn(self.clone().applier(i, rf.clone(), apply_rx));
+        let mut st = self.lock();
+        st.rafts[i] = Some(rf);
+        st.nodes[i] = Some(node);
+        drop(st);
+        net.add_server(&i.to_string(), server);
+    }
+
+    /// Reads peer `i`'s applies and checks each (the service above Raft, running on i's node).
+    async fn applier(self, i: usize, rf: Raft, mut apply_rx: mpsc::Receiver<ApplyMsg>) {
+        while let Some(msg) = apply_rx.recv().await {
+            let result = match msg {
+                ApplyMsg::Command { index, command } => self.apply_command(i, index, command),
+                ApplyMsg::Snapshot {
+                    index, snapshot, ..
+                } if self.inner.snapshot => {
+                    let mut st = self.lock();
+                    ingest_snapshot(&mut st, i, &snapshot, Some(index)).map(|()| None)
+                }
+                ApplyMsg::Snapshot { .. } => Ok(None),
+            };
+            match result {
+                Ok(Some((index, snapshot))) => rf.snapshot(index, snapshot),
+                Ok(None) => {}
+                Err(e) => {
+                    sim::fail(format!("apply error: {e}"));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Checks one applied command; in snapshot mode returns the snapshot to give Raft.
+    fn apply_command(
+        &self,
+        i: usize,
+        index: u64,
+        command: Vec<u8>,
+    ) -> Result<Option<(u64, Vec<u8>)>, String> {
+        let mut st = self.lock();
+        if self.inner.snapshot && index != st.last_applied[i] + 1 {
+            return Err(format!(
+                "server {i} apply out of order, expected index {}, got {index}",
+                st.last_applied[i] + 1
+            ));
+        }
+        for j in 0..self.inner.n {
+            if let Some(other) = st.logs[j].get(&index)
+                && *other != command
+            {
+                return Err(format!(
+                    "commit index={index} server={i} {} != server={j} {}",
+                    show(&command),
+                    show(other)
+                ));
+            }
+        }
+        let prev_ok = st.logs[i].contains_key(&(index - 1));
+        st.logs[i].insert(index, command);
+        st.max_index = st.max_index.max(index);
+        if index > 1 && !prev_ok {
+            return Err(format!("server {i} apply out of order {index}"));
+        }
+        st.last_applied[i] = index;
+        if !self.inner.snapshot || (index + 1) % SNAPSHOT_INTERVAL != 0 {
+            return Ok(None);
+        }
+        // The snapshot: the index, then every command up to it (index 0 has none).
+        let xlog: Vec<Option<Vec<u8>>> = (0..=index).map(|j| st.logs[i].get(&j).cloned()).collect();
+        let snapshot = codec::encode(&(index, xlog)).expect("snapshots encode");
+        Ok(Some((index, snapshot)))
+    }
+
+    /// Reconnects peer `i` to every connected peer, in both directions.
+    pub fn connect(&self, i: usize) {
+        let mut st = self.lock();
+        st.connected[i] = true;
+        for j in 0..self.inner.n {
+            if st.connected[j] {
+                self.inner.net.enable(&st.end_names[i][j], true);
+                self.inner.net.enable(&st.end_names[j][i], true);
+            }
+        }
+    }
+
+    /// Cuts peer `i` off from every peer, in both directions.
+    pub fn disconnect(&self, i: usize) {
+        let mut st = self.lock();
+        st.connected[i] = false;
+        for j in 0..self.inner.n {
+            if !st.end_names[i].is_empty() {
+                self.inner.net.enable(&st.end_names[i][j], false);
+            }
+            if !st.end_names[j].is_empty() {
+                self.inner.net.enable(&st.end_names[j][i], false);
+            }
+        }
+    }
+
+    pub fn set_unreliable(&self, unreliable: bool) {
+        self.inner.net.set_reliable(!unreliable);
+    }
+
+    pub fn set_long_reordering(&self, long_reordering: bool) {
+        self.inner.net.set_long_reordering(long_reordering);
+    }
+
+    /// RPCs dispatched to peer `i`'s current server.
+    pub fn rpc_count(&self, i: usize) -> u64 {
+        self.inner.net.count(&i.to_string())
+    }
+
+    pub fn rpc_total(&self) -> u64 {
+        self.inner.net.total_count()
+    }
+
+    pub fn bytes_total(&self) -> u64 {
+        self.inner.net.total_bytes()
+    }
+
+    /// The largest persisted Raft state of any peer, crashed ones included.
+    pub fn log_size(&self) -> usize {
+        let st = self.lock();
+        st.saved.iter().map(Persister::raft_state_size).max().unwrap_or(0)
+    }
+
+    /// Waits for exactly one connected peer to claim leadership and returns it; fails if some
+    /// term has two leaders, or if none appears in about five seconds.
+    pub async fn check_one_leader(&self) -> usize {
+        for _ in 0..10 {
+            sleep(Duration::from_millis(labrpc::rand::random_range(450..550))).await;
+            let mut leaders: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
+            for i in 0..self.inner.n {
+                if let (true, Some(rf)) = (self.is_connected(i), self.raft(i)) {
+                    let (term, leader) = rf.get_state();
+                    if leader {
+                        leaders.entry(term).or_default().push(i);
+                    }
+                }
+            }
+            for (term, ls) in &leaders {
+                assert!(ls.len() <= 1, "term {term} has {} (>1) leaders", ls.len());
+            }
+            if let Some((_, ls)) = leaders.last_key_value() {
+                return ls[0];
+            }
+        }
+        panic!("expected one leader, got none");
+    }
+
+    /// The term all connected peers agree on (`None` if none is connected).
+    pub fn check_terms(&self) -> Option<u64> {
+        let mut term = None;
+        for i in 0..self.inner.n {
+            if let (true, Some(rf)) = (self.is_connected(i), self.raft(i)) {
+                let (t, _) = rf.get_state();
+                match term {
+                    None => term = Some(t),
+                    Some(term) => assert_eq!(term, t, "servers disagree on term"),
+                }
+            }
+        }
+        term
+    }
+
+    /// Fails if any connected peer claims to be the leader.
+    pub fn check_no_leader(&self) {
+        for i in 0..self.inner.n {
+            if let (true, Some(rf)) = (self.is_connected(i), self.raft(i)) {
+                assert!(
+                    !rf.get_state().1,
+                    "expected no leader among connected servers, but {i} claims to be leader"
+                );
+            }
+        }
+    }
+
+    /// How many peers have applied an entry at `index`, and that entry (all must agree).
+    pub fn n_committed(&self, index: u64) -> (usize, Option<Cmd>) {
+        let st = self.lock();
+        let mut count = 0;
+        let mut cmd: Option<&Vec<u8>> = None;
+        for log in &st.logs {
+            if let Some(c) = log.get(&index) {
+                if let Some(prev) = cmd {
+                    assert!(
+                        prev == c,
+                        "committed values do not match: index {index}, {}, {}",
+                        show(prev),
+                        show(c)
+                    );
+                }
+                cmd = Some(c);
+                count += 1;
+            }
+        }
+        (count, cmd.map(|c| Cmd::decode(c).expect("tester commands decode")))
+    }
+
+    /// Waits for at least `n` peers to commit `index`, backing off up to about 30 s. Returns
+    /// `None` if some peer has moved past `start_term` (the caller retries); fails if too few
+    /// peers committed.
+    pub async fn wait(&self, index: u64, n: usize, start_term: Option<u64>) -> Option<Cmd> {
+        let mut to = Duration::from_millis(10);
+        for _ in 0..30 {
+            let (nd, _) = self.n_committed(index);
+            if nd >= n {
+                break;
+            }
+            sleep(to).await;
+            if to < Duration::from_secs(1) {
+                to *= 2;
+            }
+            if let Some(start_term) = start_term {
+                for i in 0..self.inner.n {
+                    if let Some(rf) = self.raft(i)
+                        && rf.get_state().0 > start_term
+                    {
+                        // Someone has moved on; can no longer guarantee that we'll "win".
+                        return None;
+                    }
+                }
+            }
+        }
+        let (nd, cmd) = self.n_committed(index);
+        assert!(nd >= n, "only {nd} decided for index {index}; wanted {n}");
+        cmd
+    }
+
+    /// Submits `cmd` to whichever connected peer is leader and waits until `expected` peers have
+    /// committed it, retrying for up to 10 s; returns its index. Without `retry`, a first attempt
+    /// that does not commit in 2 s fails the test.
+    pub async fn one(&self, cmd: impl Into<Cmd>, expected: usize, retry: bool) -> u64 {
+        let cmd = cmd.into();
+        let encoded = cmd.encode();
+        let t0 = Instant::now();
+        let mut starts = 0;
+        while t0.elapsed() < Duration::from_secs(10) {
+            // Try all the servers; maybe one is the leader.
+            let mut index = None;
+            for _ in 0..self.inner.n {
+                starts = (starts + 1) % self.inner.n;
+                let rf = if self.is_connected(starts) {
+                    self.raft(starts)
+                } else {
+                    None
+                };
+                if let Some(rf) = rf
+                    && let Some((i, _)) = rf.start(encoded.clone())
+                {
+                    index = Some(i);
+                    break;
+                }
+            }
+            if let Some(index) = index {
+                // Somebody claimed to be the leader and to have submitted our command; wait a
+                // while for agreement.
+                let t1 = Instant::now();
+                while t1.elapsed() < Duration::from_secs(2) {
+                    let (nd, cmd1) = self.n_committed(index);
+                    if nd > 0 && nd >= expected && cmd1.as_ref() == Some(&cmd) {
+                        return index; // committed, and it was the command we submitted
+                    }
+                    sleep(Duration::from_millis(20)).await;
+                }
+                assert!(retry, "one({cmd}) failed to reach agreement");
+            } else {
+                sleep(Duration::from_millis(50)).await;
+            }
+        }
+        panic!("one({cmd}) failed to reach agreement");
+    }
+
+    /// Records the start of the test proper, for the summary line.
+    pub fn begin(&self, desc: &str) {
+        let (rpcs, bytes) = (self.rpc_total(), self.bytes_total());
+        let mut st = self.lock();
+        st.desc = desc.to_string();
+        st.t0 = Instant::now();
+        st.wall0 = std::time::Instant::now();
+        st.rpcs0 = rpcs;
+        st.bytes0 = bytes;
+        st.max_index0 = st.max_index;
+    }
+
+    /// Prints the 6.5840-style summary line of a passed test.
+    pub fn end(&self) {
+        let (rpcs, bytes) = (self.rpc_total(), self.bytes_total());
+        let st = self.lock();
+        println!(
+            "{} ... Passed -- virtual {:5.1}s  wall {:5.2}s  peers {}  RPCs {:6}  bytes {:9}  cmds {:5}",
+            st.desc,
+            st.t0.elapsed().as_secs_f64(),
+            st.wall0.elapsed().as_secs_f64(),
+            self.inner.n,
+            rpcs - st.rpcs0,
+            bytes - st.bytes0,
+            st.max_index - st.max_index0
+        );
+    }
+}
+
+/// Replaces what peer `i` has applied with the contents of a snapshot the tester made.
+fn ingest_snapshot(
+    st: &mut State,
+    i: usize,
+    snapshot: &[u8],
+    index: Option<u64>,
+) -> Result<(), String> {
+    let (last_included, xlog): (u64, Vec<Option<Vec<u8>>>) =
+        codec::decode(snapshot).map_err(|e| format!("server {i} snapshot decode error: {e}"))?;
+    if index.is_some_and(|index| index != last_included) {
+        return Err(format!(
+            "server {i} snapshot doesn't match SnapshotIndex ({} != {last_included})",
+            index.unwrap_or_default()
+        ));
+    }
+    st.logs[i] = xlog
+        .into_iter()
+        .enumerate()
+        .filter_map(|(j, c)| c.map(|c| (j as u64, c)))
+        .collect();
+    st.last_applied[i] = last_included;
+    Ok(())
+}
