@@ -284,8 +284,7 @@ impl Raft {
         let index = st.log.last_index();
         self.persist(&st);
         dlog!(LOG1, "T{term} start: appended index {index}");
-        drop(st);
-        self.replicate_now();
+        // The entry goes out with the next heartbeat, batched with any others started meanwhile.
         Some((index, term))
         // END SOLUTION
         // STUB: let _ = command;
@@ -489,13 +488,17 @@ impl Raft {
     async fn send_replication(self, peer: usize, message: Replication) {
         match message {
             Replication::Append(args) => {
-                let reply = self.peer.peers[peer].call("Raft.AppendEntries", &args).await;
+                let reply = self.peer.peers[peer]
+                    .call("Raft.AppendEntries", &args)
+                    .await;
                 if let Ok(reply) = reply {
                     self.on_append_reply(peer, &args, reply);
                 }
             }
             Replication::Snapshot(args) => {
-                let reply = self.peer.peers[peer].call("Raft.InstallSnapshot", &args).await;
+                let reply = self.peer.peers[peer]
+                    .call("Raft.InstallSnapshot", &args)
+                    .await;
                 if let Ok(reply) = reply {
                     self.on_snapshot_reply(peer, &args, reply);
                 }
@@ -529,12 +532,22 @@ impl Raft {
             },
         };
         st.next_index[peer] = next.max(st.match_index[peer] + 1);
-        dlog!(LOG2, "T{} S{peer} rejected append: next {}", st.term, st.next_index[peer]);
+        dlog!(
+            LOG2,
+            "T{} S{peer} rejected append: next {}",
+            st.term,
+            st.next_index[peer]
+        );
         drop(st);
         self.peer.replicate[peer].notify_one();
     }
 
-    fn on_snapshot_reply(&self, peer: usize, args: &InstallSnapshotArgs, reply: InstallSnapshotReply) {
+    fn on_snapshot_reply(
+        &self,
+        peer: usize,
+        args: &InstallSnapshotArgs,
+        reply: InstallSnapshotReply,
+    ) {
         let mut st = self.lock();
         if reply.term > st.term {
             self.become_follower(&mut st, reply.term);

@@ -25,9 +25,10 @@ pub fn service(rf: &Raft) -> Service<Raft> {
         .handle("AppendEntries", |rf, args: AppendEntriesArgs| async move {
             rf.append_entries(args)
         })
-        .handle("InstallSnapshot", |rf, args: InstallSnapshotArgs| async move {
-            rf.install_snapshot(args)
-        })
+        .handle(
+            "InstallSnapshot",
+            |rf, args: InstallSnapshotArgs| async move { rf.install_snapshot(args) },
+        )
     // END SOLUTION
 }
 
@@ -100,8 +101,8 @@ impl Raft {
             self.become_follower(&mut st, args.term);
             changed = true;
         }
-        let up_to_date = (args.last_log_term, args.last_log_index)
-            >= (st.log.last_term(), st.log.last_index());
+        let up_to_date =
+            (args.last_log_term, args.last_log_index) >= (st.log.last_term(), st.log.last_index());
         let free = st.voted_for.is_none_or(|v| v == args.candidate);
         let granted = args.term == st.term && free && up_to_date;
         if granted {
@@ -207,7 +208,12 @@ impl Raft {
         st.role = Role::Follower;
         self.reset_election_timer(&mut st);
         if args.last_included_index > st.commit_index {
-            dlog!(SNAP, "T{} install snapshot through {}", st.term, args.last_included_index);
+            dlog!(
+                SNAP,
+                "T{} install snapshot through {}",
+                st.term,
+                args.last_included_index
+            );
             st.log
                 .compact(args.last_included_index, args.last_included_term);
             st.snapshot = args.data;

@@ -352,7 +352,11 @@ impl Config {
     /// The largest persisted Raft state of any peer, crashed ones included.
     pub fn log_size(&self) -> usize {
         let st = self.lock();
-        st.saved.iter().map(Persister::raft_state_size).max().unwrap_or(0)
+        st.saved
+            .iter()
+            .map(Persister::raft_state_size)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Waits for exactly one connected peer to claim leadership and returns it; fails if some
@@ -425,7 +429,10 @@ impl Config {
                 count += 1;
             }
         }
-        (count, cmd.map(|c| Cmd::decode(c).expect("tester commands decode")))
+        (
+            count,
+            cmd.map(|c| Cmd::decode(c).expect("tester commands decode")),
+        )
     }
 
     /// Waits for at least `n` peers to commit `index`, backing off up to about 30 s. Returns

@@ -8,113 +8,131 @@ use tokio::time::{Duration, sleep};
 
 #[test]
 fn persist1_3c() {
-    run(3, false, false, "Test (3C): basic persistence", |cfg| async move {
-        let servers = cfg.n();
-        cfg.one(11, servers, true).await;
+    run(
+        3,
+        false,
+        false,
+        "Test (3C): basic persistence",
+        |cfg| async move {
+            let servers = cfg.n();
+            cfg.one(11, servers, true).await;
 
-        // Crash and re-start all.
-        for i in 0..servers {
-            cfg.start1(i);
-        }
-        for i in 0..servers {
-            cfg.disconnect(i);
-            cfg.connect(i);
-        }
+            // Crash and re-start all.
+            for i in 0..servers {
+                cfg.start1(i);
+            }
+            for i in 0..servers {
+                cfg.disconnect(i);
+                cfg.connect(i);
+            }
 
-        cfg.one(12, servers, true).await;
+            cfg.one(12, servers, true).await;
 
-        let leader1 = cfg.check_one_leader().await;
-        cfg.disconnect(leader1);
-        cfg.start1(leader1);
-        cfg.connect(leader1);
+            let leader1 = cfg.check_one_leader().await;
+            cfg.disconnect(leader1);
+            cfg.start1(leader1);
+            cfg.connect(leader1);
 
-        cfg.one(13, servers, true).await;
+            cfg.one(13, servers, true).await;
 
-        let leader2 = cfg.check_one_leader().await;
-        cfg.disconnect(leader2);
-        cfg.one(14, servers - 1, true).await;
-        cfg.start1(leader2);
-        cfg.connect(leader2);
+            let leader2 = cfg.check_one_leader().await;
+            cfg.disconnect(leader2);
+            cfg.one(14, servers - 1, true).await;
+            cfg.start1(leader2);
+            cfg.connect(leader2);
 
-        // Wait for leader2 to join before killing i3.
-        cfg.wait(4, servers, None).await;
+            // Wait for leader2 to join before killing i3.
+            cfg.wait(4, servers, None).await;
 
-        let i3 = (cfg.check_one_leader().await + 1) % servers;
-        cfg.disconnect(i3);
-        cfg.one(15, servers - 1, true).await;
-        cfg.start1(i3);
-        cfg.connect(i3);
+            let i3 = (cfg.check_one_leader().await + 1) % servers;
+            cfg.disconnect(i3);
+            cfg.one(15, servers - 1, true).await;
+            cfg.start1(i3);
+            cfg.connect(i3);
 
-        cfg.one(16, servers, true).await;
-    });
+            cfg.one(16, servers, true).await;
+        },
+    );
 }
 
 #[test]
 fn persist2_3c() {
-    run(5, false, false, "Test (3C): more persistence", |cfg| async move {
-        let servers = cfg.n();
-        let mut index = 1;
-        for _ in 0..5 {
-            cfg.one(10 + index, servers, true).await;
-            index += 1;
+    run(
+        5,
+        false,
+        false,
+        "Test (3C): more persistence",
+        |cfg| async move {
+            let servers = cfg.n();
+            let mut index = 1;
+            for _ in 0..5 {
+                cfg.one(10 + index, servers, true).await;
+                index += 1;
 
-            let leader1 = cfg.check_one_leader().await;
+                let leader1 = cfg.check_one_leader().await;
 
-            cfg.disconnect((leader1 + 1) % servers);
-            cfg.disconnect((leader1 + 2) % servers);
+                cfg.disconnect((leader1 + 1) % servers);
+                cfg.disconnect((leader1 + 2) % servers);
 
-            cfg.one(10 + index, servers - 2, true).await;
-            index += 1;
+                cfg.one(10 + index, servers - 2, true).await;
+                index += 1;
 
-            cfg.disconnect(leader1 % servers);
-            cfg.disconnect((leader1 + 3) % servers);
-            cfg.disconnect((leader1 + 4) % servers);
+                cfg.disconnect(leader1 % servers);
+                cfg.disconnect((leader1 + 3) % servers);
+                cfg.disconnect((leader1 + 4) % servers);
 
-            cfg.start1((leader1 + 1) % servers);
-            cfg.start1((leader1 + 2) % servers);
-            cfg.connect((leader1 + 1) % servers);
-            cfg.connect((leader1 + 2) % servers);
+                cfg.start1((leader1 + 1) % servers);
+                cfg.start1((leader1 + 2) % servers);
+                cfg.connect((leader1 + 1) % servers);
+                cfg.connect((leader1 + 2) % servers);
 
-            sleep(ELECTION_TIMEOUT).await;
+                sleep(ELECTION_TIMEOUT).await;
 
-            cfg.start1((leader1 + 3) % servers);
-            cfg.connect((leader1 + 3) % servers);
+                cfg.start1((leader1 + 3) % servers);
+                cfg.connect((leader1 + 3) % servers);
 
-            cfg.one(10 + index, servers - 2, true).await;
-            index += 1;
+                cfg.one(10 + index, servers - 2, true).await;
+                index += 1;
 
-            cfg.connect((leader1 + 4) % servers);
-            cfg.connect(leader1 % servers);
-        }
+                cfg.connect((leader1 + 4) % servers);
+                cfg.connect(leader1 % servers);
+            }
 
-        cfg.one(1000, servers, true).await;
-    });
+            cfg.one(1000, servers, true).await;
+        },
+    );
 }
 
 #[test]
 fn persist3_3c() {
-    run(3, false, false, "Test (3C): partitioned leader and one follower crash, leader restarts", |cfg| async move {
-        let servers = cfg.n();
-        cfg.one(101, 3, true).await;
+    run(
+        3,
+        false,
+        false,
+        "Test (3C): partitioned leader and one follower crash, leader restarts",
+        |cfg| async move {
+            let servers = cfg.n();
+            cfg.one(101, 3, true).await;
 
-        let leader = cfg.check_one_leader().await;
-        cfg.disconnect((leader + 2) % servers);
+            let leader = cfg.check_one_leader().await;
+            cfg.disconnect((leader + 2) % servers);
 
-        cfg.one(102, 2, true).await;
+            cfg.one(102, 2, true).await;
 
-        cfg.crash1(leader % servers);
-        cfg.crash1((leader + 1) % servers);
-        cfg.connect((leader + 2) % servers);
-        cfg.start1(leader % servers);
-        cfg.connect(leader % servers);
+            cfg.crash1(leader % servers);
+            cfg.crash1((leader + 1) % servers);
+            cfg.connect((leader + 2) % servers);
+            cfg.start1(leader % servers);
+            cfg.connect(leader % servers);
 
-        cfg.one(103, 2, true).await;
+            cfg.one(103, 2, true).await;
 
-        cfg.start1((leader + 1) % servers);
-        cfg.connect((leader + 1) % servers);
+            cfg.start1((leader + 1) % servers);
+            cfg.connect((leader + 1) % servers);
 
-        cfg.one(104, servers, true).await;
-    });
+            cfg.one(104, servers, true).await;
+        },
+    );
 }
 
 /// The pause between rounds of the Figure 8 tests: usually under 13 ms, sometimes up to half an
@@ -181,76 +199,88 @@ fn figure8_3c() {
 
 #[test]
 fn unreliable_agree_3c() {
-    run(5, true, false, "Test (3C): unreliable agreement", |cfg| async move {
-        let servers = cfg.n();
-        let mut clients = Vec::new();
-        for iters in 1..50i64 {
-            for j in 0..4 {
-                let cfg = cfg.clone();
-                clients.push(labrpc::spawn(async move {
-                    cfg.one(100 * iters + j, 1, true).await;
-                }));
+    run(
+        5,
+        true,
+        false,
+        "Test (3C): unreliable agreement",
+        |cfg| async move {
+            let servers = cfg.n();
+            let mut clients = Vec::new();
+            for iters in 1..50i64 {
+                for j in 0..4 {
+                    let cfg = cfg.clone();
+                    clients.push(labrpc::spawn(async move {
+                        cfg.one(100 * iters + j, 1, true).await;
+                    }));
+                }
+                cfg.one(iters, 1, true).await;
             }
-            cfg.one(iters, 1, true).await;
-        }
 
-        cfg.set_unreliable(false);
+            cfg.set_unreliable(false);
 
-        for c in clients {
-            c.await.unwrap();
-        }
+            for c in clients {
+                c.await.unwrap();
+            }
 
-        cfg.one(100, servers, true).await;
-    });
+            cfg.one(100, servers, true).await;
+        },
+    );
 }
 
 #[test]
 fn figure8_unreliable_3c() {
-    run(5, true, false, "Test (3C): Figure 8 (unreliable)", |cfg| async move {
-        let servers = cfg.n();
-        let small = || Cmd::Int(labrpc::rand::random_range(0..10000));
-        cfg.one(small(), 1, true).await;
+    run(
+        5,
+        true,
+        false,
+        "Test (3C): Figure 8 (unreliable)",
+        |cfg| async move {
+            let servers = cfg.n();
+            let small = || Cmd::Int(labrpc::rand::random_range(0..10000));
+            cfg.one(small(), 1, true).await;
 
-        let mut nup = servers;
-        for iters in 0..1000 {
-            if iters == 200 {
-                cfg.set_long_reordering(true);
+            let mut nup = servers;
+            for iters in 0..1000 {
+                if iters == 200 {
+                    cfg.set_long_reordering(true);
+                }
+                let mut leader = None;
+                for i in 0..servers {
+                    let started = cfg.raft(i).unwrap().start(small().encode());
+                    if started.is_some() && cfg.is_connected(i) {
+                        leader = Some(i);
+                    }
+                }
+
+                figure8_pause().await;
+
+                let half = ELECTION_TIMEOUT.as_millis() as u64 / 2;
+                if let Some(leader) = leader
+                    && labrpc::rand::random_range(0..1000) < half
+                {
+                    cfg.disconnect(leader);
+                    nup -= 1;
+                }
+
+                if nup < 3 {
+                    let s = labrpc::rand::random_range(0..servers);
+                    if !cfg.is_connected(s) {
+                        cfg.connect(s);
+                        nup += 1;
+                    }
+                }
             }
-            let mut leader = None;
+
             for i in 0..servers {
-                let started = cfg.raft(i).unwrap().start(small().encode());
-                if started.is_some() && cfg.is_connected(i) {
-                    leader = Some(i);
+                if !cfg.is_connected(i) {
+                    cfg.connect(i);
                 }
             }
 
-            figure8_pause().await;
-
-            let half = ELECTION_TIMEOUT.as_millis() as u64 / 2;
-            if let Some(leader) = leader
-                && labrpc::rand::random_range(0..1000) < half
-            {
-                cfg.disconnect(leader);
-                nup -= 1;
-            }
-
-            if nup < 3 {
-                let s = labrpc::rand::random_range(0..servers);
-                if !cfg.is_connected(s) {
-                    cfg.connect(s);
-                    nup += 1;
-                }
-            }
-        }
-
-        for i in 0..servers {
-            if !cfg.is_connected(i) {
-                cfg.connect(i);
-            }
-        }
-
-        cfg.one(small(), servers, true).await;
-    });
+            cfg.one(small(), servers, true).await;
+        },
+    );
 }
 
 /// A client of the churn tests: submits random commands to every peer until stopped, and returns

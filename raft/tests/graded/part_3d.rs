@@ -80,12 +80,22 @@ fn snapshot_basic_3d() {
 
 #[test]
 fn snapshot_install_3d() {
-    snap_common("Test (3D): install snapshots (disconnect)", true, true, false);
+    snap_common(
+        "Test (3D): install snapshots (disconnect)",
+        true,
+        true,
+        false,
+    );
 }
 
 #[test]
 fn snapshot_install_unreliable_3d() {
-    snap_common("Test (3D): install snapshots (disconnect+unreliable)", true, false, false);
+    snap_common(
+        "Test (3D): install snapshots (disconnect+unreliable)",
+        true,
+        false,
+        false,
+    );
 }
 
 #[test]
@@ -95,24 +105,70 @@ fn snapshot_install_crash_3d() {
 
 #[test]
 fn snapshot_install_uncrash_3d() {
-    snap_common("Test (3D): install snapshots (unreliable+crash)", false, false, true);
+    snap_common(
+        "Test (3D): install snapshots (unreliable+crash)",
+        false,
+        false,
+        true,
+    );
 }
 
 /// Do servers persist the snapshots, and restart using snapshot along with the tail of the log?
 #[test]
 fn snapshot_all_crash_3d() {
-    run(3, false, true, "Test (3D): crash and restart all servers", |cfg| async move {
-        let servers = cfg.n();
-        cfg.one(random_int(), servers, true).await;
+    run(
+        3,
+        false,
+        true,
+        "Test (3D): crash and restart all servers",
+        |cfg| async move {
+            let servers = cfg.n();
+            cfg.one(random_int(), servers, true).await;
 
-        for _ in 0..5 {
-            // Perhaps enough to get a snapshot.
-            let nn = SNAPSHOT_INTERVAL / 2 + labrpc::rand::random_range(0..SNAPSHOT_INTERVAL);
-            for _ in 0..nn {
+            for _ in 0..5 {
+                // Perhaps enough to get a snapshot.
+                let nn = SNAPSHOT_INTERVAL / 2 + labrpc::rand::random_range(0..SNAPSHOT_INTERVAL);
+                for _ in 0..nn {
+                    cfg.one(random_int(), servers, true).await;
+                }
+
+                let index1 = cfg.one(random_int(), servers, true).await;
+
+                // Crash all.
+                for i in 0..servers {
+                    cfg.crash1(i);
+                }
+
+                // Revive all.
+                for i in 0..servers {
+                    cfg.start1(i);
+                    cfg.connect(i);
+                }
+
+                let index2 = cfg.one(random_int(), servers, true).await;
+                assert!(index2 > index1, "index decreased from {index1} to {index2}");
+            }
+        },
+    );
+}
+
+/// Do servers correctly initialize their in-memory copy of the snapshot, making sure that future
+/// writes to persistent state don't lose state?
+#[test]
+fn snapshot_init_3d() {
+    run(
+        3,
+        false,
+        true,
+        "Test (3D): snapshot initialization after crash",
+        |cfg| async move {
+            let servers = cfg.n();
+            cfg.one(random_int(), servers, true).await;
+
+            // Enough ops to make a snapshot.
+            for _ in 0..SNAPSHOT_INTERVAL + 1 {
                 cfg.one(random_int(), servers, true).await;
             }
-
-            let index1 = cfg.one(random_int(), servers, true).await;
 
             // Crash all.
             for i in 0..servers {
@@ -125,48 +181,19 @@ fn snapshot_all_crash_3d() {
                 cfg.connect(i);
             }
 
-            let index2 = cfg.one(random_int(), servers, true).await;
-            assert!(index2 > index1, "index decreased from {index1} to {index2}");
-        }
-    });
-}
-
-/// Do servers correctly initialize their in-memory copy of the snapshot, making sure that future
-/// writes to persistent state don't lose state?
-#[test]
-fn snapshot_init_3d() {
-    run(3, false, true, "Test (3D): snapshot initialization after crash", |cfg| async move {
-        let servers = cfg.n();
-        cfg.one(random_int(), servers, true).await;
-
-        // Enough ops to make a snapshot.
-        for _ in 0..SNAPSHOT_INTERVAL + 1 {
+            // A single op, to get something to be written back to persistent storage.
             cfg.one(random_int(), servers, true).await;
-        }
 
-        // Crash all.
-        for i in 0..servers {
-            cfg.crash1(i);
-        }
+            for i in 0..servers {
+                cfg.crash1(i);
+            }
+            for i in 0..servers {
+                cfg.start1(i);
+                cfg.connect(i);
+            }
 
-        // Revive all.
-        for i in 0..servers {
-            cfg.start1(i);
-            cfg.connect(i);
-        }
-
-        // A single op, to get something to be written back to persistent storage.
-        cfg.one(random_int(), servers, true).await;
-
-        for i in 0..servers {
-            cfg.crash1(i);
-        }
-        for i in 0..servers {
-            cfg.start1(i);
-            cfg.connect(i);
-        }
-
-        // Do another op to trigger a potential bug.
-        cfg.one(random_int(), servers, true).await;
-    });
+            // Do another op to trigger a potential bug.
+            cfg.one(random_int(), servers, true).await;
+        },
+    );
 }
