@@ -1,7 +1,7 @@
 # Course entry points. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: test example bench lab-labrpc
+.PHONY: test example bench lab3 raft-3a raft-3b raft-3c raft-3d
 
 ## Everything CI checks: the whole workspace's tests in release mode.
 test:
@@ -15,5 +15,8 @@ example:
 bench:
 	$(CARGO) bench --workspace
 
-lab-labrpc:
-	$(CARGO) test -p labrpc --release
+## Lab 3 (Raft): the whole lab, or one part.
+lab3:
+	$(CARGO) test -p raft --release
+raft-3a raft-3b raft-3c raft-3d: raft-%:
+	$(CARGO) test -p raft --release $*

@@ -29,6 +29,7 @@ use crate::rpc::{
 /// The lab allows at most ten heartbeats per second.
 const HEARTBEAT: Duration = Duration::from_millis(100);
 // END SOLUTION
+// STUB:
 
 /// A handle to one Raft peer. Clones refer to the same peer, so tasks and RPC handlers each hold
 /// one.
@@ -197,6 +198,7 @@ fn election_timeout() -> Duration {
     Duration::from_millis(labrpc::rand::random_range(300..600))
 }
 // END SOLUTION
+// STUB: // Your types here (3A, 3B, 3C, 3D): for example the peer's role, a log entry, the log.
 
 impl Raft {
     /// Creates the peer `me` of a cluster whose RPC ends are `peers` (`peers[me]` is this peer),

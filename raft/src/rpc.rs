@@ -13,6 +13,7 @@ use labrpc::dlog;
 
 use crate::raft::{Entry, Role};
 // END SOLUTION
+// STUB:
 
 /// The RPC service of a peer: the tester registers it on the peer's server. Add a `.handle(...)`
 /// for every RPC you define.
@@ -30,6 +31,7 @@ pub fn service(rf: &Raft) -> Service<Raft> {
             |rf, args: InstallSnapshotArgs| async move { rf.install_snapshot(args) },
         )
     // END SOLUTION
+    // STUB: // Register your other RPCs here (3B, 3D): .handle("AppendEntries", ...)
 }
 
 /// RequestVote arguments.
@@ -90,6 +92,7 @@ pub(crate) struct InstallSnapshotReply {
     pub term: u64,
 }
 // END SOLUTION
+// STUB: // Your AppendEntries (3B) and InstallSnapshot (3D) arguments and replies here.
 
 impl Raft {
     /// The RequestVote handler.
@@ -226,4 +229,5 @@ impl Raft {
         InstallSnapshotReply { term: st.term }
     }
     // END SOLUTION
+    // STUB: // Your AppendEntries (3B) and InstallSnapshot (3D) handlers here.
 }

@@ -63,6 +63,12 @@ fn show(bytes: &[u8]) -> String {
     Cmd::decode(bytes).map_or_else(|| format!("{bytes:?}"), |c| c.to_string())
 }
 
+/// Real time, read only for the summary line's wall-clock seconds.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
 /// A random non-negative 63-bit integer from the tester's random stream.
 pub fn random_int() -> i64 {
     (labrpc::rand::random::<u64>() >> 1) as i64
@@ -142,7 +148,7 @@ impl Config {
                     max_index: 0,
                     desc: String::new(),
                     t0: Instant::now(),
-                    wall0: std::time::Instant::now(),
+                    wall0: wall_clock(),
                     rpcs0: 0,
                     bytes0: 0,
                     max_index0: 0,
@@ -293,7 +299,7 @@ impl Config {
             return Err(format!("server {i} apply out of order {index}"));
         }
         st.last_applied[i] = index;
-        if !self.inner.snapshot || (index + 1) % SNAPSHOT_INTERVAL != 0 {
+        if !self.inner.snapshot || !(index + 1).is_multiple_of(SNAPSHOT_INTERVAL) {
             return Ok(None);
         }
         // The snapshot: the index, then every command up to it (index 0 has none).
@@ -515,7 +521,7 @@ impl Config {
         let mut st = self.lock();
         st.desc = desc.to_string();
         st.t0 = Instant::now();
-        st.wall0 = std::time::Instant::now();
+        st.wall0 = wall_clock();
         st.rpcs0 = rpcs;
         st.bytes0 = bytes;
         st.max_index0 = st.max_index;
