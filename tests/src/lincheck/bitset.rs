@@ -21,7 +21,9 @@ pub(crate) struct Bitset {
 
 /// A scrambled word per id (splitmix64's finaliser): fixed, so runs are reproducible.
 fn zobrist(id: usize) -> u64 {
-    let mut z = (id as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut z = (id as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

@@ -2,7 +2,7 @@
 //! - porcupine's key/value logs (`cNN-ok.txt`), one EDN map per line:
 //!   `{:process 0, :type :invoke, :f :append, :key "4", :value "x 0 1 y"}` then `:type :ok`;
 //! - Jepsen's etcd register logs (`etcd_NNN.log`):
-//!   `INFO  jepsen.util - 3	:invoke	:cas	[3 0]` then `:ok`, `:fail` or `:info`.
+//!   `INFO  jepsen.util - 3 :invoke :cas [3 0]` (tab-separated) then `:ok`, `:fail` or `:info`.
 //!
 //! Events are stamped with their line number, so the file's order is the real-time order.
 //! An operation still open at the end of a Jepsen log (its client crashed or timed out with
@@ -42,7 +42,11 @@ impl<I> Open<I> {
     }
     fn call(&mut self, process: u64, input: I, at: u64, line: usize) -> Result<(), ParseError> {
         let client = usize::try_from(process).map_err(|_| error(line, "process id too large"))?;
-        if self.by_process.insert(process, (client, input, at)).is_some() {
+        if self
+            .by_process
+            .insert(process, (client, input, at))
+            .is_some()
+        {
             return Err(error(
                 line,
                 format!("process {process} invokes while its previous operation is still open"),
@@ -130,10 +134,10 @@ fn edn_map(line: &str) -> Option<Vec<(&str, &str)>> {
         let after_colon = rest.strip_prefix(':')?;
         let (key, after_key) = after_colon.split_once(' ')?;
         let after_key = after_key.trim_start();
-        let end = if after_key.starts_with('"') {
+        let end = if let Some(body) = after_key.strip_prefix('"') {
             // A string ends at the first unescaped quote.
             let mut escaped = false;
-            let close = after_key[1..].char_indices().find(|&(_, c)| {
+            let close = body.char_indices().find(|&(_, c)| {
                 let end = c == '"' && !escaped;
                 escaped = c == '\\' && !escaped;
                 end
@@ -170,9 +174,7 @@ fn edn_string(s: &str) -> Option<String> {
 
 /// Reads a Jepsen etcd log (register operations). Lines other than `jepsen.util` events are
 /// skipped.
-pub fn parse_jepsen_etcd(
-    text: &str,
-) -> Result<History<RegisterInput, RegisterOutput>, ParseError> {
+pub fn parse_jepsen_etcd(text: &str) -> Result<History<RegisterInput, RegisterOutput>, ParseError> {
     let mut history = History::default();
     let mut open = Open::new();
     for (n, line) in text.lines().enumerate() {

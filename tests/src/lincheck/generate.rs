@@ -98,7 +98,10 @@ pub fn register_history(w: &Workload) -> History<RegisterInput, RegisterOutput> 
                 if applies {
                     value = Some(to);
                 }
-                (RegisterInput::Cas { from, to }, RegisterOutput::Cas(applies))
+                (
+                    RegisterInput::Cas { from, to },
+                    RegisterOutput::Cas(applies),
+                )
             }
         };
         history.ops.push(Operation {

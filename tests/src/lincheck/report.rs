@@ -69,7 +69,10 @@ pub fn assert_linearizable<M: Model>(
                 Some(path)
             }
             Err(e) => {
-                println!("info: could not write the timeline to {}: {e}", path.display());
+                println!(
+                    "info: could not write the timeline to {}: {e}",
+                    path.display()
+                );
                 None
             }
         }

@@ -118,8 +118,12 @@ fn partition_view<M: Model>(
     clients.sort_unstable();
     clients.dedup();
 
-    let local: std::collections::HashMap<usize, usize> =
-        result.ops.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    let local: std::collections::HashMap<usize, usize> = result
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (i, k))
+        .collect();
     let order: Vec<usize> = result.linearization.iter().map(|i| local[i]).collect();
     let mut state = model.init();
     let initial = abbreviate(model.describe_state(&state));
