@@ -4,7 +4,7 @@
 //! A lab's tester wraps each clerk call in a [`KvLog`] method, which stamps the call before the
 //! clerk's future first runs and the return after it finishes:
 //!
-//! ```ignore
+//! ```text
 //! let value = log.get(client, &key, clerk.get(&key)).await;
 //! log.check("basic_2"); // fails the test unless the history is linearizable
 //! ```

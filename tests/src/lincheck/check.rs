@@ -10,6 +10,10 @@ use super::history::{History, Operation};
 use super::model::Model;
 use super::search::{Found, Stop, search};
 
+/// Histories smaller than this are checked on the calling thread: starting threads would cost
+/// more than the search.
+const PARALLEL_FROM: usize = 1000;
+
 /// The answer of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -107,9 +111,13 @@ pub fn check<M: Model>(
             *results[p].lock().unwrap() = Some((found, t.elapsed()));
         }
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(parts.len());
+    let threads = if history.ops.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(parts.len())
+    };
     if threads <= 1 {
         work();
     } else {

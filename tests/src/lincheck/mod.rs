@@ -41,4 +41,4 @@ pub mod timeline;
 pub use check::{CheckResult, PartitionResult, Verdict, check};
 pub use history::{Annotation, History, NEVER_RETURNED, Operation, Pending, Recorder, Span};
 pub use model::{Model, Partition};
-pub use report::{LAB_TIMEOUT, assert_linearizable};
+pub use report::{LAB_TIMEOUT, assert_linearizable, assert_linearizable_within};

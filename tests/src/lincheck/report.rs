@@ -49,14 +49,24 @@ fn timeline_path(test: &str) -> PathBuf {
 }
 
 /// Checks the history of the test `test` and panics (failing the test) unless it is proven
-/// linearizable. On failure, and on every run with `LAB_VIS=always`, writes the HTML timeline and
-/// prints its path.
+/// linearizable within [`LAB_TIMEOUT`] (or `LAB_LINCHECK_TIMEOUT`). On failure, and on every run
+/// with `LAB_VIS=always`, writes the HTML timeline and prints its path (`LAB_VIS=never` turns the
+/// file off; `LAB_VIS_FILE=<path>` chooses it).
 pub fn assert_linearizable<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,
     test: &str,
 ) -> CheckResult {
-    let budget = timeout();
+    assert_linearizable_within(model, history, test, timeout())
+}
+
+/// [`assert_linearizable`] with an explicit time budget.
+pub fn assert_linearizable_within<M: Model>(
+    model: &M,
+    history: &History<M::Input, M::Output>,
+    test: &str,
+    budget: Duration,
+) -> CheckResult {
     let result = check(model, history, Some(budget));
     let mode = vis();
     let wanted = mode == Vis::Always || (mode == Vis::OnFailure && result.verdict != Verdict::Ok);

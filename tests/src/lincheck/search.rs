@@ -13,11 +13,13 @@
 //! there is nothing left to undo.
 //!
 //! One addition to porcupine: an operation whose return directly follows its call in the list
-//! overlaps no other operation ("isolated"). It is then the only candidate wherever it can be
-//! linearized, and the configuration after it can be reached from one configuration only, so it
-//! needs neither a cache entry nor a saved state for backtracking (undoing it always continues
-//! undoing). Long sequential stretches, the bulk of a lab's history, then cost no memory per
-//! operation.
+//! overlaps no other operation ("isolated"). Wherever it can be linearized it is the only
+//! candidate, and the set of operations before it is always the same (all that returned before
+//! its call). So undoing it always continues undoing, and it needs no saved state; and the first
+//! time the search reaches it, it needs no cache entry either. Only if the search comes back to
+//! it (with another state, after trying other orders of earlier operations) is it cached like
+//! any other, which bounds the repeated work at one extra visit per configuration. Long
+//! sequential stretches, the bulk of a lab's history, then cost no memory per operation.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -110,23 +112,32 @@ fn state_hash<S: Hash>(state: &S) -> u64 {
 
 /// A configuration already explored: linearized set (as its window) and state.
 struct Explored<S> {
-    lo: usize,
-    words: Box<[u64]>,
+    /// Next entry with the same key, or `NIL`.
+    next: u32,
+    lo: u32,
+    /// The window's words are `words[start..start + len]` of the cache's arena.
+    start: u32,
+    len: u32,
     state: S,
 }
 
 /// Explored configurations, keyed by a hash of both the set and the state. Keying by the set
 /// alone, as porcupine does, puts every order of the same operations in one bucket, and the
 /// states there (e.g. KV values that differ only in their last few appends) are slow to tell
-/// apart.
+/// apart. Entries and their words live in two arenas, so adding one allocates nothing (most of
+/// the time) and dropping the cache frees a few large blocks.
 struct Cache<S> {
-    buckets: HashMap<u64, Vec<Explored<S>>, BuildHasherDefault<Identity>>,
+    heads: HashMap<u64, u32, BuildHasherDefault<Identity>>,
+    entries: Vec<Explored<S>>,
+    words: Vec<u64>,
 }
 
 impl<S: Clone + Eq + Hash> Cache<S> {
     fn new() -> Self {
         Cache {
-            buckets: HashMap::default(),
+            heads: HashMap::default(),
+            entries: Vec::new(),
+            words: Vec::new(),
         }
     }
 
@@ -134,18 +145,25 @@ impl<S: Clone + Eq + Hash> Cache<S> {
     fn insert(&mut self, set: &Bitset, state: &S) -> bool {
         let (lo, words) = set.window();
         let key = set.hash() ^ state_hash(state).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let bucket = self.buckets.entry(key).or_default();
-        if bucket
-            .iter()
-            .any(|e| e.lo == lo && *e.words == *words && e.state == *state)
-        {
-            return false;
+        let head = self.heads.get(&key).copied().unwrap_or(NIL);
+        let mut at = head;
+        while at != NIL {
+            let e = &self.entries[at as usize];
+            let stored = &self.words[e.start as usize..(e.start + e.len) as usize];
+            if e.lo as usize == lo && stored == words && e.state == *state {
+                return false;
+            }
+            at = e.next;
         }
-        bucket.push(Explored {
-            lo,
-            words: words.into(),
+        self.entries.push(Explored {
+            next: head,
+            lo: lo as u32,
+            start: self.words.len() as u32,
+            len: words.len() as u32,
             state: state.clone(),
         });
+        self.words.extend_from_slice(words);
+        self.heads.insert(key, (self.entries.len() - 1) as u32);
         true
     }
 }
@@ -252,6 +270,7 @@ pub(crate) fn search<M: Model>(
     let mut list = Entries::new(&times);
     let mut linearized = Bitset::new(ops.len());
     let mut cache = Cache::new();
+    let mut reached = vec![false; ops.len()];
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut longest: Vec<u32> = Vec::new();
     let mut state = model.init();
@@ -279,7 +298,9 @@ pub(crate) fn search<M: Model>(
             if let Some(after) = model.step(&state, &o.input, &o.output) {
                 linearized.set(op as usize);
                 let isolated = list.isolated(op);
-                if !isolated && !cache.insert(&linearized, &after) {
+                // An isolated operation skips the cache the first time the search reaches it.
+                let cached = !isolated || std::mem::replace(&mut reached[op as usize], true);
+                if cached && !cache.insert(&linearized, &after) {
                     // Explored before, from another order of the same operations.
                     linearized.clear(op as usize);
                     entry = list.next[k];
