@@ -100,12 +100,12 @@ fn generated(c: &mut Criterion) {
         },
         true,
     );
-    // Lab 4's random-keys shape: many clients sharing a few keys.
+    // Lab 4's random-keys shape: 15 clients, each operation on one of 15 keys at random.
     let shared_keys = kv_history(
         &Workload {
             clients: 15,
-            ops_per_client: 100,
-            keys: 3,
+            ops_per_client: 200,
+            keys: 15,
             max_duration: 20,
             seed: 2,
         },
@@ -120,7 +120,7 @@ fn generated(c: &mut Criterion) {
     });
     for (name, h) in [
         ("kv_5_clients_30000_ops", &lab2),
-        ("kv_15_clients_3_keys", &shared_keys),
+        ("kv_15_clients_15_keys", &shared_keys),
     ] {
         assert_eq!(lincheck::check(&KvModel, h, None).verdict, Verdict::Ok);
         group.bench_function(name, |b| {
