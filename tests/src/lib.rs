@@ -1,0 +1,13 @@
+//! The course's shared tester crate.
+//!
+//! - [`lincheck`]: the linearizability checker (porcupine-class search), its models, the history
+//!   recorder every KV lab uses, readers for published histories, and the HTML timeline.
+//! - [`kvtest`]: the pieces of the KV test harness shared by Labs 2, 4 and 5 (recording clerk
+//!   operations, checking the history, the append-element checks).
+//! - [`summary`]: the one-line, 6.5840-style summary every graded test prints.
+//! - [`memory`]: a counting global allocator for tests that bound heap use.
+
+pub mod kvtest;
+pub mod lincheck;
+pub mod memory;
+pub mod summary;
