@@ -102,6 +102,7 @@ async fn generic_test(test: &str, description: &str, nclients: usize, unreliable
         clients: nclients,
         rpcs: cfg.rpcs(),
         ops: log.len() as u64,
+        bytes: None,
     });
 }
 
@@ -176,6 +177,7 @@ fn unreliable_one_key_2() {
             clients: CLIENTS,
             rpcs: cfg.rpcs(),
             ops: log.len() as u64,
+            bytes: None,
         });
     });
 }

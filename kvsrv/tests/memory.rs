@@ -87,6 +87,7 @@ fn mem_get_2() {
             clients: 2,
             rpcs: cfg.rpcs(),
             ops: 4,
+            bytes: None,
         });
     });
 }
@@ -115,6 +116,7 @@ fn mem_put_2() {
             clients: 2,
             rpcs: cfg.rpcs(),
             ops: 2,
+            bytes: None,
         });
     });
 }
@@ -147,6 +149,7 @@ fn mem_append_2() {
             clients: 2,
             rpcs: cfg.rpcs(),
             ops: 2,
+            bytes: None,
         });
     });
 }
@@ -185,6 +188,7 @@ fn mem_put_many_2() {
             clients: MANY_CLIENTS,
             rpcs: cfg.rpcs(),
             ops: MANY_CLIENTS as u64,
+            bytes: None,
         });
     });
 }
@@ -224,6 +228,7 @@ fn mem_get_many_2() {
             clients: MANY_CLIENTS,
             rpcs: cfg.rpcs(),
             ops: MANY_CLIENTS as u64 + 1,
+            bytes: None,
         });
     });
 }

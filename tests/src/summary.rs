@@ -21,6 +21,8 @@ pub struct Tally {
     pub rpcs: u64,
     /// Client operations (or agreed commands, for Raft).
     pub ops: u64,
+    /// Bytes sent, as counted by the network, for tests that report them (Raft).
+    pub bytes: Option<u64>,
 }
 
 impl Summary {
@@ -43,15 +45,21 @@ impl Summary {
                 format!("{n} {word}s")
             }
         };
-        format!(
-            "{} ... Passed -- {virtual_secs:4.1} s virtual, {:5.2} s wall, {}, {}, {:5} RPCs, {:5} ops",
+        let mut line = format!(
+            "{} ... Passed -- {virtual_secs:4.1} s virtual, {:5.2} s wall, {}",
             self.description,
             self.wall.elapsed().as_secs_f64(),
             plural(tally.peers, "peer"),
-            plural(tally.clients, "client"),
-            tally.rpcs,
-            tally.ops
-        )
+        );
+        // Raft tests have no clients; KV tests do not count bytes.
+        if tally.clients > 0 {
+            line += &format!(", {}", plural(tally.clients, "client"));
+        }
+        line += &format!(", {:5} RPCs", tally.rpcs);
+        if let Some(bytes) = tally.bytes {
+            line += &format!(", {bytes:8} bytes");
+        }
+        line + &format!(", {:5} ops", tally.ops)
     }
 
     /// Prints the summary line.

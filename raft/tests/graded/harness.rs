@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use labrpc::{Network, Node, Persister, Server, codec, sim};
 use raft::{ApplyMsg, Raft};
 use serde::{Deserialize, Serialize};
+use tests::summary::{Summary, Tally};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep};
 
@@ -63,12 +64,6 @@ fn show(bytes: &[u8]) -> String {
     Cmd::decode(bytes).map_or_else(|| format!("{bytes:?}"), |c| c.to_string())
 }
 
-/// Real time, read only for the summary line's wall-clock seconds.
-#[allow(clippy::disallowed_methods)]
-fn wall_clock() -> std::time::Instant {
-    std::time::Instant::now()
-}
-
 /// A random non-negative 63-bit integer from the tester's random stream.
 pub fn random_int() -> i64 {
     (labrpc::rand::random::<u64>() >> 1) as i64
@@ -118,9 +113,7 @@ struct State {
     last_applied: Vec<u64>,
     max_index: u64,
     // What `begin` recorded, for the summary line.
-    desc: String,
-    t0: Instant,
-    wall0: std::time::Instant,
+    summary: Option<Summary>,
     rpcs0: u64,
     bytes0: u64,
     max_index0: u64,
@@ -146,9 +139,7 @@ impl Config {
                     logs: vec![HashMap::new(); n],
                     last_applied: vec![0; n],
                     max_index: 0,
-                    desc: String::new(),
-                    t0: Instant::now(),
-                    wall0: wall_clock(),
+                    summary: None,
                     rpcs0: 0,
                     bytes0: 0,
                     max_index0: 0,
@@ -519,9 +510,7 @@ impl Config {
     pub fn begin(&self, desc: &str) {
         let (rpcs, bytes) = (self.rpc_total(), self.bytes_total());
         let mut st = self.lock();
-        st.desc = desc.to_string();
-        st.t0 = Instant::now();
-        st.wall0 = wall_clock();
+        st.summary = Some(Summary::begin(desc));
         st.rpcs0 = rpcs;
         st.bytes0 = bytes;
         st.max_index0 = st.max_index;
@@ -531,16 +520,14 @@ impl Config {
     pub fn end(&self) {
         let (rpcs, bytes) = (self.rpc_total(), self.bytes_total());
         let st = self.lock();
-        println!(
-            "{} ... Passed -- virtual {:5.1}s  wall {:5.2}s  peers {}  RPCs {:6}  bytes {:9}  cmds {:5}",
-            st.desc,
-            st.t0.elapsed().as_secs_f64(),
-            st.wall0.elapsed().as_secs_f64(),
-            self.inner.n,
-            rpcs - st.rpcs0,
-            bytes - st.bytes0,
-            st.max_index - st.max_index0
-        );
+        let summary = st.summary.as_ref().expect("begin() was called");
+        summary.passed(Tally {
+            peers: self.inner.n,
+            clients: 0,
+            rpcs: rpcs - st.rpcs0,
+            ops: st.max_index - st.max_index0,
+            bytes: Some(bytes - st.bytes0),
+        });
     }
 }
 
