@@ -1,0 +1,95 @@
+//! `handout`: generates the student handout (solution regions replaced by their stubs,
+//! instructor-only files left out) and builds it; `--check` also verifies that every graded test
+//! of every lab fails on it, which `make test` runs.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use tests::grade::{self, Options};
+use tests::handout;
+use tests::manifest::{Manifest, find_root};
+
+#[derive(Parser)]
+#[command(about = "Generate the student handout from the reference solution")]
+struct Args {
+    /// Directory to write the handout to (created; an earlier handout there is updated).
+    #[arg(long, required_unless_present = "check")]
+    out: Option<PathBuf>,
+    /// Do not build the handout after writing it.
+    #[arg(long)]
+    no_build: bool,
+    /// Write the handout under target/handout-check, build it, and fail unless every graded test
+    /// of every lab fails on it (no solution leaks into the handout).
+    #[arg(long)]
+    check: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let root = find_root()?;
+    let manifest = Manifest::load(&root)?;
+    if args.check {
+        return check(&root, &manifest);
+    }
+    let out = args.out.expect("clap requires --out without --check");
+    let generated = handout::generate(&root, &manifest, &out)?;
+    println!(
+        "wrote the handout to {} ({} files, {} with solution regions stubbed)",
+        out.display(),
+        generated.files,
+        generated.stubbed.len()
+    );
+    if !args.no_build {
+        println!("building it (cargo build --workspace --tests) ...");
+        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+            .args(["build", "--workspace", "--tests"])
+            .current_dir(&out)
+            .env_remove("CARGO_TARGET_DIR")
+            .status()?;
+        anyhow::ensure!(
+            status.success(),
+            "the handout does not build (see the errors above)"
+        );
+        println!("the handout builds");
+    }
+    Ok(())
+}
+
+fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let work = root.join("target/handout-check");
+    let tree = work.join("tree");
+    let generated = handout::generate(root, manifest, &tree)?;
+    eprintln!(
+        "handout check: {} files, {} stubbed, in {}",
+        generated.files,
+        generated.stubbed.len(),
+        tree.display()
+    );
+    let labs: Vec<_> = manifest.labs.iter().collect();
+    let options = Options {
+        runs: Some(1),
+        jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        base_seed: rand::random(),
+        target_dir: Some(work.join("target")),
+    };
+    let results = grade::grade(&tree, &labs, &options)?;
+    if let Some(broken) = results.iter().find_map(|r| r.build_error.as_ref()) {
+        anyhow::bail!("the handout does not build:\n{broken}");
+    }
+    let leaks: Vec<String> = results
+        .iter()
+        .filter(|r| r.passed())
+        .map(|r| format!("{} {} {}", r.package, r.part, r.name))
+        .collect();
+    anyhow::ensure!(
+        leaks.is_empty(),
+        "these graded tests pass on the handout, so the reference solution leaks into it or the \
+         test checks nothing: {}",
+        leaks.join(", ")
+    );
+    println!(
+        "handout check: the handout builds and all {} graded tests fail on it",
+        results.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Gradescope's side: the `results.json` the grader writes, and the autograder zip instructors
+//! upload (`setup.sh`, `run_autograder` and the student handout, which runs the same grader).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::{TestResult, failure_reason, zip};
+use crate::manifest::Manifest;
+use crate::runner::replay_command;
+
+/// The results file: one entry per graded test, plus one per lab that failed to build.
+pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String]) -> Value {
+    let mut tests = Vec::new();
+    let mut built_error_reported = Vec::new();
+    let mut number_in_part: std::collections::BTreeMap<(String, String), usize> =
+        Default::default();
+    for r in results {
+        if let Some(build) = &r.build_error
+            && !built_error_reported.contains(&r.lab_id)
+        {
+            built_error_reported.push(r.lab_id.clone());
+            tests.push(json!({
+                "name": format!("{}: {} builds", r.lab_id, r.package),
+                "score": 0.0,
+                "max_score": 0.0,
+                "status": "failed",
+                "visibility": "visible",
+                "output": format!("The code does not compile, so every test of {} scores 0.\n\n{build}", r.lab_id),
+            }));
+        }
+        let k = number_in_part
+            .entry((r.lab_id.clone(), r.part.clone()))
+            .or_default();
+        *k += 1;
+        tests.push(json!({
+            "name": format!("{} {}: {}", r.lab_id, r.part, r.name),
+            "number": format!("{}.{}", r.part, k),
+            "score": r.points(),
+            "max_score": r.max_points,
+            "status": if r.passed() { "passed" } else { "failed" },
+            "visibility": "visible",
+            "tags": [r.lab_id, r.part],
+            "output": test_output(r),
+            "extra_data": {
+                "runs": r.runs.len(),
+                "failures": r.failed_runs().count(),
+                "seeds": r.runs.iter().filter_map(|(s, _)| *s).collect::<Vec<_>>(),
+                "virtual_ms": r.runs.iter()
+                    .map(|(_, o)| o.virtual_time.map(|t| t.as_millis() as u64))
+                    .collect::<Vec<_>>(),
+            },
+        }));
+    }
+    let passed = results.iter().filter(|r| r.passed()).count();
+    let mut output = format!(
+        "{passed} of {} graded tests passed every run.",
+        results.len()
+    );
+    for note in notes {
+        output += &format!("\n\n- {note}");
+    }
+    json!({
+        "score": results.iter().map(TestResult::points).sum::<f64>(),
+        "execution_time": execution_secs,
+        "output": output,
+        "output_format": "md",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    })
+}
+
+fn test_output(r: &TestResult) -> String {
+    if r.build_error.is_some() {
+        return "not run: the lab does not build".into();
+    }
+    let mut out = format!(
+        "{} of {} runs passed.",
+        r.runs.len() - r.failed_runs().count(),
+        r.runs.len()
+    );
+    for (seed, outcome) in r.failed_runs() {
+        out += &format!(
+            "\n\nFailed{}: {}\nReplay it exactly with:\n  {}",
+            seed.map_or_else(String::new, |s| format!(" with seed {s}")),
+            failure_reason(outcome),
+            replay_command(&r.package, &r.full_name, *seed)
+        );
+    }
+    out
+}
+
+const SETUP: &str = r#"#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+set -euo pipefail
+apt-get update
+apt-get install -y --no-install-recommends build-essential curl ca-certificates git
+curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+source "$HOME/.cargo/env"
+cd /autograder/source/tree
+# Build everything once now, so grading a submission only recompiles the student's crate.
+cargo build --release -p tests --bin grade
+mkdir -p target/grade/tree
+CARGO_TARGET_DIR=target/grade/target cargo test --release --workspace --no-run
+"#;
+
+const RUN: &str = r#"#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade it with the course's own grader.
+set -uo pipefail
+source "$HOME/.cargo/env"
+cd /autograder/source/tree
+mkdir -p /autograder/results
+target/release/grade --submission /autograder/submission --output /autograder/results/results.json
+# The grader exits non-zero when tests fail; the results file is what Gradescope reads.
+exit 0
+"#;
+
+/// The autograder upload: `setup.sh` and `run_autograder` at the root, the handout under `tree/`.
+pub fn autograder_zip(root: &Path, manifest: &Manifest) -> anyhow::Result<Vec<u8>> {
+    let handout = tempfile::tempdir()?;
+    crate::handout::generate(root, manifest, handout.path())?;
+    let mut entries = vec![
+        ("setup.sh".to_string(), SETUP.as_bytes().to_vec(), true),
+        ("run_autograder".to_string(), RUN.as_bytes().to_vec(), true),
+    ];
+    let mut stack = vec![handout.path().to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let rel = path
+            .strip_prefix(handout.path())?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let executable = {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(&path)?.permissions().mode() & 0o111 != 0
+        };
+        entries.push((format!("tree/{rel}"), std::fs::read(&path)?, executable));
+    }
+    Ok(zip::zip(&entries))
+}

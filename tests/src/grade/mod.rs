@@ -1,0 +1,156 @@
+//! The grader: every graded test of the chosen labs, several seeds each, one process per run, in
+//! parallel; a score per lab and part; Gradescope's `results.json`.
+
+mod gradescope;
+mod report;
+mod submission;
+mod zip;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::manifest::Lab;
+use crate::runner::{self, BuildFailure, Progress, RunOutcome, RunSpec, TestCase};
+
+pub use gradescope::{autograder_zip, results_json};
+pub use report::print_report;
+pub use submission::overlay_submission;
+
+/// The outcome of one graded test over all its runs.
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    pub lab_id: String,
+    pub lab_name: String,
+    pub part: String,
+    pub name: String,
+    pub package: String,
+    /// libtest's full name, for the replay command (empty if the lab did not build).
+    pub full_name: String,
+    pub max_points: f64,
+    pub runs: Vec<(Option<u64>, RunOutcome)>,
+    /// The compiler's output, when the lab did not build.
+    pub build_error: Option<String>,
+}
+
+impl TestResult {
+    /// A test passes when every one of its runs passed.
+    pub fn passed(&self) -> bool {
+        self.build_error.is_none() && !self.runs.is_empty() && self.runs.iter().all(|r| r.1.passed)
+    }
+
+    pub fn points(&self) -> f64 {
+        if self.passed() { self.max_points } else { 0.0 }
+    }
+
+    pub fn failed_runs(&self) -> impl Iterator<Item = &(Option<u64>, RunOutcome)> {
+        self.runs.iter().filter(|r| !r.1.passed)
+    }
+}
+
+/// How to grade.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Runs per test; `None` uses each lab's own number.
+    pub runs: Option<u32>,
+    pub jobs: usize,
+    pub base_seed: u64,
+    /// Build into this directory instead of the tree's own `target/`.
+    pub target_dir: Option<std::path::PathBuf>,
+}
+
+/// Builds and runs every graded test of `labs` in the workspace at `tree`.
+pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Vec<TestResult>> {
+    let mut results = Vec::new();
+    let mut specs: Vec<(RunSpec, bool)> = Vec::new();
+    // (index into results) for each spec
+    let mut owner = Vec::new();
+    for lab in labs {
+        eprintln!("building {} ({}) ...", lab.krate, lab.name);
+        let built = runner::build_and_list(tree, options.target_dir.as_deref(), &lab.krate);
+        let cases: Vec<TestCase> = match built {
+            Ok(cases) => cases,
+            Err(e) => match e.downcast::<BuildFailure>() {
+                Ok(failure) => {
+                    for (part, name, points) in lab.graded_tests() {
+                        results.push(new_result(lab, &part.id, name, points, String::new()));
+                        results.last_mut().unwrap().build_error = Some(failure.output.clone());
+                    }
+                    continue;
+                }
+                Err(other) => return Err(other),
+            },
+        };
+        let runs = options.runs.unwrap_or(lab.runs);
+        for (part, name, points) in lab.graded_tests() {
+            let case = runner::find(&cases, &lab.krate, name)?;
+            results.push(new_result(
+                lab,
+                &part.id,
+                name,
+                points,
+                case.full_name.clone(),
+            ));
+            for k in 0..runs {
+                let seed = lab
+                    .seeded
+                    .then(|| runner::seed_for(options.base_seed, &case.full_name, k));
+                specs.push((
+                    RunSpec {
+                        case: case.clone(),
+                        seed,
+                        timeout: Duration::from_secs(lab.timeout_secs),
+                        env: Vec::new(),
+                    },
+                    lab.exclusive,
+                ));
+                owner.push(results.len() - 1);
+            }
+        }
+    }
+    let started = Instant::now();
+    let mut progress = Progress::new(specs.len());
+    let outcomes = runner::run_all(&specs, options.jobs, |i, outcome| {
+        progress.tick(outcome.passed, &specs[i].0.case.short_name);
+    });
+    for ((spec, _), (outcome, &result)) in specs.iter().zip(outcomes.into_iter().zip(&owner)) {
+        results[result].runs.push((spec.seed, outcome));
+    }
+    eprintln!(
+        "ran {} runs in {:.1} s",
+        specs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(results)
+}
+
+fn new_result(lab: &Lab, part: &str, name: &str, points: f64, full_name: String) -> TestResult {
+    TestResult {
+        lab_id: lab.id.clone(),
+        lab_name: lab.name.clone(),
+        part: part.to_string(),
+        name: name.to_string(),
+        package: lab.krate.clone(),
+        full_name,
+        max_points: points,
+        runs: Vec::new(),
+        build_error: None,
+    }
+}
+
+/// The first line of a failing run's output that says what went wrong.
+pub fn failure_reason(outcome: &RunOutcome) -> String {
+    if outcome.timed_out {
+        return "timed out (killed after its wall-clock limit)".into();
+    }
+    let lines: Vec<&str> = outcome.output.lines().collect();
+    // The panic message is the line after libtest's "panicked at <location>:" line.
+    lines
+        .iter()
+        .position(|l| l.contains("panicked at"))
+        .and_then(|i| lines.get(i + 1))
+        .or_else(|| lines.iter().find(|l| l.contains("error")))
+        .map_or_else(
+            || "failed (see its output)".to_string(),
+            |l| l.trim().to_string(),
+        )
+}

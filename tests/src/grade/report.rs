@@ -1,0 +1,97 @@
+//! The grader's report on standard output: a score table per lab and part, every failing run
+//! with its replay command, and a final count.
+
+use std::collections::BTreeMap;
+
+use super::{TestResult, failure_reason};
+use crate::runner::replay_command;
+
+/// Prints the report; returns (tests passed, tests failed).
+pub fn print_report(results: &[TestResult]) -> (usize, usize) {
+    // Labs and parts in manifest order: results arrive in that order.
+    let mut labs: Vec<(&str, &str)> = Vec::new();
+    for r in results {
+        if !labs.iter().any(|(id, _)| *id == r.lab_id) {
+            labs.push((&r.lab_id, &r.lab_name));
+        }
+    }
+    for (lab_id, lab_name) in labs {
+        println!("\n{lab_id}: {lab_name}");
+        println!(
+            "  {:<6} {:>6} {:>7} {:>16}",
+            "part", "tests", "passed", "points"
+        );
+        let mut parts: Vec<&str> = Vec::new();
+        let mut by_part: BTreeMap<&str, (usize, usize, f64, f64)> = BTreeMap::new();
+        for r in results.iter().filter(|r| r.lab_id == lab_id) {
+            if !parts.contains(&r.part.as_str()) {
+                parts.push(&r.part);
+            }
+            let e = by_part.entry(&r.part).or_default();
+            e.0 += 1;
+            e.1 += usize::from(r.passed());
+            e.2 += r.points();
+            e.3 += r.max_points;
+        }
+        let (mut got, mut max) = (0.0, 0.0);
+        for part in parts {
+            let (tests, passed, points, max_points) = by_part[part];
+            println!("  {part:<6} {tests:>6} {passed:>7} {points:>7.1} / {max_points:<6.1}");
+            got += points;
+            max += max_points;
+        }
+        println!(
+            "  {:<6} {:>6} {:>7} {got:>7.1} / {max:<6.1}",
+            "total", "", ""
+        );
+        if let Some(build) = results
+            .iter()
+            .find(|r| r.lab_id == lab_id)
+            .and_then(|r| r.build_error.as_ref())
+        {
+            println!(
+                "  the lab does not build, so every test scores 0:\n{}",
+                indent(build, 4)
+            );
+        }
+    }
+
+    let failing: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| !r.passed() && r.build_error.is_none())
+        .collect();
+    if !failing.is_empty() {
+        println!("\nFailures:");
+        for r in &failing {
+            let failed = r.failed_runs().count();
+            println!(
+                "  {} {} {}: {failed} of {} runs failed",
+                r.package,
+                r.part,
+                r.name,
+                r.runs.len()
+            );
+            for (seed, outcome) in r.failed_runs() {
+                let seed_text = seed.map_or_else(String::new, |s| format!("seed {s}: "));
+                println!("    {seed_text}{}", failure_reason(outcome));
+                println!(
+                    "      replay: {}",
+                    replay_command(&r.package, &r.full_name, *seed)
+                );
+            }
+        }
+    }
+    let passed = results.iter().filter(|r| r.passed()).count();
+    let failed = results.len() - passed;
+    let runs: usize = results.iter().map(|r| r.runs.len()).sum();
+    println!("\n{passed} passed, {failed} failed ({runs} runs)");
+    (passed, failed)
+}
+
+fn indent(text: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,87 @@
+//! Putting a student's submission into a clean tree: only the manifest's student files are taken;
+//! changes to anything else are ignored and reported.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::manifest::{Lab, Manifest};
+
+/// Copies each student file of `labs` from `submission` over `tree`. A file is looked up at its
+/// path in the project (`raft/src/raft.rs`) and, failing that, by its name alone if exactly one
+/// file of the submission has it (submissions uploaded as loose files). Returns notes for the
+/// report: files missing from the submission, and protected files it changed.
+pub fn overlay_submission(
+    manifest: &Manifest,
+    labs: &[&Lab],
+    tree: &Path,
+    submission: &Path,
+) -> anyhow::Result<Vec<String>> {
+    anyhow::ensure!(
+        submission.is_dir(),
+        "the submission {} is not a directory",
+        submission.display()
+    );
+    let submitted = files_under(submission)?;
+    let mut notes = Vec::new();
+    let mut used = Vec::new();
+    for lab in labs {
+        for file in &lab.student_files {
+            let by_path = submission.join(file);
+            let name = Path::new(file).file_name().expect("a file name");
+            let same_name: Vec<&PathBuf> = submitted
+                .iter()
+                .filter(|p| p.file_name() == Some(name))
+                .collect();
+            let source = if by_path.is_file() {
+                by_path
+            } else if let [only] = same_name.as_slice() {
+                (*only).clone()
+            } else {
+                notes.push(format!(
+                    "{file}: not in the submission; the handout's stub is graded"
+                ));
+                continue;
+            };
+            std::fs::copy(&source, tree.join(file))
+                .with_context(|| format!("cannot copy {} into the tree", source.display()))?;
+            used.push(source);
+        }
+    }
+    for path in submitted.iter().filter(|p| !used.contains(p)) {
+        let rel = path.strip_prefix(submission).expect("under the submission");
+        let rel_str = rel.to_string_lossy().replace('\\', "/");
+        let pristine = tree.join(rel);
+        if manifest.is_student_file(&rel_str) {
+            continue; // another lab's file, not graded now
+        } else if !pristine.is_file() {
+            notes.push(format!("{rel_str}: not a file of the project; ignored"));
+        } else if std::fs::read(&pristine)? != std::fs::read(path)? {
+            notes.push(format!(
+                "{rel_str}: a protected file; your changes to it are ignored"
+            ));
+        }
+    }
+    Ok(notes)
+}
+
+fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name == "target" || name == ".git" {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}

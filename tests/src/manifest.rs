@@ -1,0 +1,222 @@
+//! The lab manifest, `labs.toml` at the project root: each lab's crate, student files, parts,
+//! graded tests and points. The grader, the handout generator, the stress runner and the suite
+//! check all read it, so adding a lab is adding an entry.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail, ensure};
+use serde::Deserialize;
+
+pub const FILE_NAME: &str = "labs.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default)]
+    pub handout: HandoutRules,
+    #[serde(rename = "lab")]
+    pub labs: Vec<Lab>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoutRules {
+    /// Paths, relative to the root, that only instructors get.
+    #[serde(default)]
+    pub instructor_only: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    /// Short name used on command lines: `lab3`.
+    pub id: String,
+    /// Human name: `Raft`.
+    pub name: String,
+    /// The Cargo package holding the lab and its graded tests.
+    #[serde(rename = "crate")]
+    pub krate: String,
+    pub doc: String,
+    pub student_files: Vec<String>,
+    /// Grading runs per test (distinct seeds).
+    #[serde(default = "default_runs")]
+    pub runs: u32,
+    /// Wall-clock limit of one run.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// Whether its tests take `LAB_SEED` (simulated tests do; real-process tests do not).
+    #[serde(default = "yes")]
+    pub seeded: bool,
+    /// Run its tests one at a time (tests that measure parallelism need the machine alone).
+    #[serde(default)]
+    pub exclusive: bool,
+    #[serde(rename = "part")]
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    /// `3A`.
+    pub id: String,
+    pub points: f64,
+    /// Exact test function names.
+    pub tests: Vec<String>,
+}
+
+fn default_runs() -> u32 {
+    3
+}
+
+fn default_timeout() -> u64 {
+    120
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Manifest {
+    /// Reads and checks `labs.toml` in `root`.
+    pub fn load(root: &Path) -> anyhow::Result<Manifest> {
+        let path = root.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the lab manifest {}", path.display()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).with_context(|| format!("{} is malformed", path.display()))?;
+        manifest
+            .validate(root)
+            .with_context(|| format!("{} is inconsistent", path.display()))?;
+        Ok(manifest)
+    }
+
+    fn validate(&self, root: &Path) -> anyhow::Result<()> {
+        let mut seen_tests = std::collections::BTreeSet::new();
+        for (i, lab) in self.labs.iter().enumerate() {
+            ensure!(
+                !self.labs[..i].iter().any(|l| l.id == lab.id),
+                "lab id `{}` appears twice",
+                lab.id
+            );
+            ensure!(lab.runs >= 1, "lab {}: runs must be at least 1", lab.id);
+            ensure!(!lab.parts.is_empty(), "lab {} has no parts", lab.id);
+            for file in &lab.student_files {
+                ensure!(
+                    root.join(file).is_file(),
+                    "lab {}: student file {file} does not exist",
+                    lab.id
+                );
+            }
+            for part in &lab.parts {
+                ensure!(
+                    !part.tests.is_empty(),
+                    "lab {} part {} has no tests",
+                    lab.id,
+                    part.id
+                );
+                ensure!(
+                    part.points >= 0.0,
+                    "lab {} part {}: negative points",
+                    lab.id,
+                    part.id
+                );
+                for test in &part.tests {
+                    if !seen_tests.insert((lab.krate.clone(), test.clone())) {
+                        bail!("test {test} of crate {} is listed twice", lab.krate);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The labs named in `selection` (ids like `lab3`, or crate names like `raft`); all if empty.
+    pub fn select(&self, selection: &[String]) -> anyhow::Result<Vec<&Lab>> {
+        if selection.is_empty() {
+            return Ok(self.labs.iter().collect());
+        }
+        selection
+            .iter()
+            .map(|want| {
+                self.labs
+                    .iter()
+                    .find(|l| l.id == *want || l.krate == *want)
+                    .with_context(|| {
+                        let known: Vec<String> = self
+                            .labs
+                            .iter()
+                            .map(|l| format!("{} ({})", l.id, l.krate))
+                            .collect();
+                        format!("no lab `{want}`; the labs are: {}", known.join(", "))
+                    })
+            })
+            .collect()
+    }
+
+    /// Whether `path` (relative to the root) is a student file of some lab.
+    pub fn is_student_file(&self, path: &str) -> bool {
+        self.labs
+            .iter()
+            .any(|l| l.student_files.iter().any(|f| f == path))
+    }
+}
+
+impl Lab {
+    /// Every graded test with its part and its share of the part's points.
+    pub fn graded_tests(&self) -> impl Iterator<Item = (&Part, &str, f64)> {
+        self.parts.iter().flat_map(|part| {
+            let share = part.points / part.tests.len() as f64;
+            part.tests.iter().map(move |t| (part, t.as_str(), share))
+        })
+    }
+
+    pub fn points(&self) -> f64 {
+        self.parts.iter().map(|p| p.points).sum()
+    }
+}
+
+/// The project root: the nearest directory at or above the current one holding `labs.toml`, or
+/// else the workspace this tool was built from.
+pub fn find_root() -> anyhow::Result<PathBuf> {
+    let mut dir = std::env::current_dir()?;
+    loop {
+        if dir.join(FILE_NAME).is_file() {
+            return Ok(dir);
+        }
+        if !dir.pop() {
+            break;
+        }
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if built_from.join(FILE_NAME).is_file() {
+        return Ok(built_from.canonicalize()?);
+    }
+    bail!("cannot find {FILE_NAME}: run this from inside the course's project directory")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_manifest_is_valid() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let m = Manifest::load(&root).unwrap();
+        let raft = &m.select(&["raft".into()]).unwrap()[0];
+        assert_eq!(raft.graded_tests().count(), 28);
+        assert!((raft.points() - 100.0).abs() < 1e-9);
+        assert!(m.is_student_file("raft/src/raft.rs"));
+        assert!(!m.is_student_file("raft/src/lib.rs"));
+        let err = m.select(&["lab9".into()]).unwrap_err().to_string();
+        assert!(
+            err.contains("no lab `lab9`") && err.contains("lab3 (raft)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_duplicates_are_errors() {
+        let bad: Result<Manifest, _> = toml::from_str("[[lab]]\nid='x'\nfoo=1\n");
+        assert!(bad.unwrap_err().to_string().contains("foo"));
+    }
+}
