@@ -14,4 +14,5 @@ pub mod lincheck;
 pub mod manifest;
 pub mod memory;
 pub mod runner;
+pub mod stress;
 pub mod summary;

@@ -1,0 +1,75 @@
+//! `stress`: runs many seeds of the tests that match a pattern, in parallel, and reports which
+//! failed, with their replay commands and logs.
+//!
+//! `stress lab3 3c -n 500 -j 2` runs 500 seeds of every Raft test whose name contains `3c`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use tests::manifest::{Manifest, find_root};
+use tests::{runner, stress};
+
+#[derive(Parser)]
+#[command(about = "Run many seeds of some tests in parallel; keep the logs of failing seeds")]
+struct Args {
+    /// The lab, by id (lab3) or crate (raft).
+    lab: String,
+    /// Tests whose names contain this text (e.g. `3c`, `figure8`); all of the lab's when absent.
+    pattern: Option<String>,
+    /// Seeds per test.
+    #[arg(short = 'n', long, default_value_t = 100)]
+    iterations: u32,
+    /// Test processes run at once; default: the number of CPUs.
+    #[arg(short, long)]
+    jobs: Option<usize>,
+    /// Base seed from which every run's seed is derived (default: random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Wall-clock limit of one run, in seconds; default: the lab's own (labs.toml).
+    #[arg(long)]
+    timeout: Option<u64>,
+    /// Where to keep the logs of failing seeds.
+    #[arg(long, default_value = "stress-logs")]
+    logs: PathBuf,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let root = find_root()?;
+    let manifest = Manifest::load(&root)?;
+    let lab = manifest.select(std::slice::from_ref(&args.lab))?[0];
+    eprintln!("building {} ...", lab.krate);
+    let cases: Vec<_> = runner::build_and_list(&root, None, &lab.krate)?
+        .into_iter()
+        .filter(|c| {
+            args.pattern
+                .as_ref()
+                .is_none_or(|p| c.full_name.to_lowercase().contains(&p.to_lowercase()))
+        })
+        .collect();
+    anyhow::ensure!(
+        !cases.is_empty(),
+        "no test of {} matches `{}`",
+        lab.krate,
+        args.pattern.as_deref().unwrap_or("")
+    );
+    let base_seed = args.seed.unwrap_or_else(rand::random);
+    eprintln!(
+        "{} tests x {} seeds (base seed {base_seed})",
+        cases.len(),
+        args.iterations
+    );
+    let failed = stress::run(&stress::Options {
+        cases,
+        iterations: args.iterations,
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        base_seed,
+        timeout: Duration::from_secs(args.timeout.unwrap_or(lab.timeout_secs)),
+        seeded: lab.seeded,
+        log_dir: std::env::current_dir()?.join(&args.logs),
+    })?;
+    std::process::exit(if failed == 0 { 0 } else { 1 });
+}
