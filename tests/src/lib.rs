@@ -9,5 +9,6 @@
 
 pub mod kvtest;
 pub mod lincheck;
+pub mod logview;
 pub mod memory;
 pub mod summary;
