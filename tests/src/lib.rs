@@ -6,11 +6,20 @@
 //!   operations, checking the history, the append-element checks).
 //! - [`summary`]: the one-line, 6.5840-style summary every graded test prints.
 //! - [`memory`]: a counting global allocator for tests that bound heap use.
+//!
+//! The course's tools, each also a binary of this crate:
+//! - [`manifest`]: `labs.toml`, the list of labs, student files, graded tests and points.
+//! - [`runner`]: building test binaries and running tests as processes, with seeds and limits.
+//! - [`grade`] (`grade`): the grading script and Gradescope's results and autograder.
+//! - [`handout`] (`handout`): the student handout from the reference solution.
+//! - [`stress`] (`stress`): many seeds of some tests, in parallel.
+//! - [`logview`] (`logs`): server-per-column, topic-coloured view of simulator logs.
 
 pub mod grade;
 pub mod handout;
 pub mod kvtest;
 pub mod lincheck;
+pub mod logview;
 pub mod manifest;
 pub mod memory;
 pub mod runner;

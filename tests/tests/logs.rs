@@ -1,0 +1,159 @@
+//! The `logs` binary end to end: a small election log, as `LAB_LOG=1 cargo test ... --nocapture`
+//! prints it, through the flags students use.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// Three peers elect S0, among cargo's own output and a harness line; one line is cut mid-character.
+fn sample() -> Vec<u8> {
+    let mut log = b"running 1 test\n\
+        000318 VOTE S0 T1 election timeout: asking for votes\n\
+        000318 TERM S1 T0 -> T1 follower\n\
+        000318 VOTE S1 T1 granted vote to S0\n\
+        000319 VOTE S2 T1 granted vote to S0\n\
+        000320 LEAD S0 T1 elected leader with 2 votes\n\
+        000700 TEST partition [0] [1 2]\n\
+        000701 APPL S2 applied index 1 \xe2\x9c\n\
+        test part_3a::initial_election_3a ... ok\n\
+        \n\
+        test result: ok. 1 passed; 0 failed\n"
+        .to_vec();
+    // Lines longer than any terminal must wrap inside their column.
+    log.extend_from_slice(format!("000800 LOG1 S1 {}\n", "entry ".repeat(40)).as_bytes());
+    log
+}
+
+fn logs(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logs"))
+        .args(args)
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start logs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// A row of `-c 3 --width 100`: the time, then three columns of (100 - 9 for the time - 6 for
+/// the rules) / 3 = 28 characters, `text` in `column`, no blanks at the end.
+fn row(time: &str, column: usize, text: &str) -> String {
+    let mut row = format!("{time:6}");
+    for c in 0..3 {
+        let cell = if c == column { text } else { "" };
+        row += &format!(" │ {cell:28}");
+    }
+    row.trim_end().to_string()
+}
+
+#[test]
+fn columns_from_stdin() {
+    let out = stdout(&logs(&["-c", "3", "--width", "100"], &sample()));
+    let lines: Vec<&str> = out.lines().collect();
+    let hashes = "#".repeat(100);
+    assert_eq!(lines[0], hashes);
+    assert_eq!(lines[1], "running 1 test");
+    assert!(lines[2].starts_with("       │ S0 ") && lines[2].ends_with("│ S2"));
+    assert_eq!(lines[3], row("000318", 0, "VOTE T1 election timeout:"));
+    assert_eq!(lines[4], row("", 0, "asking for votes"));
+    assert_eq!(lines[6], row("000318", 1, "VOTE T1 granted vote to S0"));
+    assert_eq!(lines[7], row("000319", 2, "VOTE T1 granted vote to S0"));
+    assert_eq!(lines[8], row("000320", 0, "LEAD T1 elected leader with"));
+    assert_eq!(lines[10], "000700 TEST     partition [0] [1 2]");
+    assert_eq!(lines[11], row("000701", 2, "APPL applied index 1 \u{fffd}"));
+    assert_eq!(lines[12], hashes);
+    assert_eq!(lines[13], "test part_3a::initial_election_3a ... ok");
+    assert_eq!(lines[14], "");
+    assert_eq!(lines[15], "test result: ok. 1 passed; 0 failed");
+    // The long entry: a header again after the test output, then rows that all fit.
+    assert!(lines[16].starts_with("       │ S0 "));
+    assert_eq!(lines[17], row("000800", 1, "LOG1 entry entry entry entry"));
+    assert!(lines.len() > 20);
+    assert!(lines.iter().all(|l| l.chars().count() <= 100), "{out}");
+}
+
+#[test]
+fn one_line_per_event_from_a_file() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("logs_one_line_per_event.log");
+    std::fs::write(&path, sample()).unwrap();
+    let out = stdout(&logs(&[path.to_str().unwrap()], b""));
+    assert!(
+        out.contains("\n000318 TERM S1  T0 -> T1 follower\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n000701 APPL S2  applied index 1 \u{fffd}\n"),
+        "{out}"
+    );
+    // Piped output gets no colour; 160 columns without COLUMNS or --width.
+    assert!(!out.contains('\x1b'));
+    assert!(out.starts_with(&format!("{}\n", "#".repeat(160))));
+}
+
+#[test]
+fn topic_filters() {
+    let just = stdout(&logs(&["--just", "vote,TEST"], &sample()));
+    let topics: Vec<&str> = just
+        .lines()
+        .filter(|l| l.starts_with("000"))
+        .map(|l| &l[7..11])
+        .collect();
+    assert_eq!(topics, ["VOTE", "VOTE", "VOTE", "TEST"]);
+    // Output that is not a log line is never filtered.
+    assert!(just.contains("test result: ok."));
+
+    let ignore = stdout(&logs(
+        &["-i", "VOTE,LOG1", "-j", "VOTE,LEAD,TERM"],
+        &sample(),
+    ));
+    let topics: Vec<&str> = ignore
+        .lines()
+        .filter(|l| l.starts_with("000"))
+        .map(|l| &l[7..11])
+        .collect();
+    assert_eq!(topics, ["TERM", "LEAD"]);
+}
+
+#[test]
+fn colour_when_asked_or_on_a_terminal_only() {
+    let forced = stdout(&logs(&["--color", "-c", "3"], &sample()));
+    assert!(forced.contains("\x1b[38;5;73mVOTE T1 granted vote to S0"));
+    let off = stdout(&logs(&["--no-color"], &sample()));
+    assert!(!off.contains('\x1b'));
+    let clash = logs(&["--color", "--no-color"], b"");
+    assert!(!clash.status.success());
+}
+
+#[test]
+fn width_from_the_environment() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logs"))
+        .env("COLUMNS", "60")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let out = stdout(&child.wait_with_output().unwrap());
+    assert_eq!(out, format!("{}\nhello\n", "#".repeat(60)));
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let output = logs(&["no/such/file.log"], b"");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("logs: cannot open no/such/file.log: "),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
