@@ -84,7 +84,10 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
         let t = i % n;
         tallies[t].add(specs[i].0.seed, outcome);
         if !outcome.passed {
-            let seed = specs[i].0.seed.map_or_else(String::new, |s| format!(" seed {s}"));
+            let seed = specs[i]
+                .0
+                .seed
+                .map_or_else(String::new, |s| format!(" seed {s}"));
             display.message(&format!(
                 "FAIL {}{seed}: {}",
                 options.cases[t].full_name,
@@ -171,7 +174,11 @@ fn keep_failure_logs(options: &Options, tallies: &[Tally]) -> anyhow::Result<()>
             );
         }
         if t.failed.len() > LOGS_PER_TEST {
-            println!("  ({} more failing seeds of {})", t.failed.len() - LOGS_PER_TEST, case.full_name);
+            println!(
+                "  ({} more failing seeds of {})",
+                t.failed.len() - LOGS_PER_TEST,
+                case.full_name
+            );
         }
     }
     Ok(())

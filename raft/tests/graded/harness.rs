@@ -88,6 +88,25 @@ where
     });
 }
 
+/// A running peer as the tests see it. Calls into it run as the peer's node, as if the service on
+/// that machine made them: log lines carry the peer's name, and tasks the call spawns die with the
+/// peer when it crashes.
+#[derive(Clone)]
+pub struct Peer {
+    rf: Raft,
+    node: Node,
+}
+
+impl Peer {
+    pub fn start(&self, command: Vec<u8>) -> Option<(u64, u64)> {
+        self.node.enter(|| self.rf.start(command))
+    }
+
+    pub fn get_state(&self) -> (u64, bool) {
+        self.node.enter(|| self.rf.get_state())
+    }
+}
+
 /// The cluster under test. Cheap to clone; clones share everything, so test tasks can use it.
 #[derive(Clone)]
 pub struct Config {
@@ -102,8 +121,7 @@ struct Inner {
 }
 
 struct State {
-    rafts: Vec<Option<Raft>>,
-    nodes: Vec<Option<Node>>,
+    peers: Vec<Option<Peer>>,
     connected: Vec<bool>,
     saved: Vec<Persister>,
     /// The RPC end names of each peer's current instance: `end_names[i][j]` goes from i to j.
@@ -131,8 +149,7 @@ impl Config {
                 n,
                 snapshot,
                 state: Mutex::new(State {
-                    rafts: vec![None; n],
-                    nodes: vec![None; n],
+                    peers: vec![None; n],
                     connected: vec![false; n],
                     saved: (0..n).map(|_| Persister::new()).collect(),
                     end_names: vec![Vec::new(); n],
@@ -164,8 +181,8 @@ impl Config {
     }
 
     /// The running instance of peer `i` (`None` while it is crashed).
-    pub fn raft(&self, i: usize) -> Option<Raft> {
-        self.lock().rafts[i].clone()
+    pub fn raft(&self, i: usize) -> Option<Peer> {
+        self.lock().peers[i].clone()
     }
 
     pub fn is_connected(&self, i: usize) -> bool {
@@ -179,11 +196,9 @@ impl Config {
         self.inner.net.delete_server(&i.to_string());
         let mut st = self.lock();
         st.saved[i] = st.saved[i].copy();
-        if let Some(rf) = st.rafts[i].take() {
-            rf.kill();
-        }
-        if let Some(node) = st.nodes[i].take() {
-            node.crash();
+        if let Some(peer) = st.peers[i].take() {
+            peer.node.enter(|| peer.rf.kill());
+            peer.node.crash();
         }
     }
 
@@ -228,8 +243,7 @@ impl Config {
         });
         node.spawn(self.clone().applier(i, rf.clone(), apply_rx));
         let mut st = self.lock();
-        st.rafts[i] = Some(rf);
-        st.nodes[i] = Some(node);
+        st.peers[i] = Some(Peer { rf, node });
         drop(st);
         net.add_server(&i.to_string(), server);
     }
