@@ -13,6 +13,7 @@
 //! - [`grade`] (`grade`): the grading script and Gradescope's results and autograder.
 //! - [`handout`] (`handout`): the student handout from the reference solution.
 //! - [`stress`] (`stress`): many seeds of some tests, in parallel.
+//! - [`suite_check`] (`check-suite`): curated bugs that every graded suite must catch.
 //! - [`logview`] (`logs`): server-per-column, topic-coloured view of simulator logs.
 
 pub mod grade;
@@ -24,4 +25,6 @@ pub mod manifest;
 pub mod memory;
 pub mod runner;
 pub mod stress;
+pub mod suite_check;
 pub mod summary;
+pub mod tree;

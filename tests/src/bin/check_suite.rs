@@ -1,0 +1,58 @@
+//! `check-suite`: applies each curated bug (suite-check/<crate>/*.toml) to a copy of the reference
+//! solution and checks that its lab's graded tests catch it.
+//!
+//! For a broad automatic sweep beyond these curated bugs, instructors can also run `cargo mutants`
+//! (https://mutants.rs) on a lab's student files with its graded tests; the curated bugs stay the
+//! check that runs in CI.
+
+use clap::Parser;
+use tests::manifest::{Manifest, find_root};
+use tests::suite_check;
+
+#[derive(Parser)]
+#[command(about = "Check that every curated bug makes its lab's graded suite fail")]
+struct Args {
+    /// Labs to check, by id (lab3) or crate (raft); all with bug files when none is given.
+    labs: Vec<String>,
+    /// Seeds per graded test for each bug.
+    #[arg(long, default_value_t = 3)]
+    runs: u32,
+    /// Test processes run at once; default: the number of CPUs.
+    #[arg(long, short)]
+    jobs: Option<usize>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let root = find_root()?;
+    let manifest = Manifest::load(&root)?;
+    let labs = manifest.select(&args.labs)?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let verdicts = suite_check::check(&root, &manifest, &labs, args.runs, jobs)?;
+    anyhow::ensure!(!verdicts.is_empty(), "no bug files under {}/", suite_check::DIR);
+
+    println!("\nSuite-strength check ({} seeds per graded test)\n", args.runs);
+    let width = verdicts.iter().map(|v| v.lab.len() + v.bug.len() + 1).max().unwrap_or(0);
+    let mut missed = 0;
+    for v in &verdicts {
+        let name = format!("{}/{}", v.lab, v.bug);
+        if v.caught_by.is_empty() {
+            missed += 1;
+            println!("{name:<width$}  NOT CAUGHT ({} runs passed)  {}", v.runs, v.description);
+        } else {
+            println!(
+                "{name:<width$}  caught by {} of the graded tests: {}",
+                v.caught_by.len(),
+                v.caught_by.join(", ")
+            );
+        }
+    }
+    println!(
+        "\n{} of {} bugs caught",
+        verdicts.len() - missed,
+        verdicts.len()
+    );
+    std::process::exit(if missed == 0 { 0 } else { 1 });
+}

@@ -1,0 +1,117 @@
+//! Copying the project's files into another directory (the handout, the suite check's tree),
+//! transforming them on the way, and rewriting only files whose contents changed so that Cargo's
+//! build cache in the copy stays valid.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Copies every project file of `root` into `out` through `transform(relative path, contents)`,
+/// leaving out the `excluded` paths (relative to `root`). Returns the relative paths written.
+pub fn mirror(
+    root: &Path,
+    out: &Path,
+    excluded: &[String],
+    mut transform: impl FnMut(&str, Vec<u8>) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<BTreeSet<PathBuf>> {
+    let excluded: Vec<PathBuf> = excluded.iter().map(|p| root.join(p)).collect();
+    let mut written = BTreeSet::new();
+    for path in project_files(root, &excluded)? {
+        let rel = path.strip_prefix(root).expect("under the root");
+        let rel_str = rel.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {rel_str}"))?;
+        let contents = transform(&rel_str, bytes)?;
+        write_if_changed(&out.join(rel), &contents)?;
+        written.insert(rel.to_path_buf());
+    }
+    Ok(written)
+}
+
+/// Every file of the project, in a stable order, except build output, version control and the
+/// instructor-only paths. In a git checkout these are the tracked and the untracked-but-not-ignored
+/// files, so local debris (results, logs) stays out.
+fn project_files(root: &Path, excluded: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let is_excluded = |path: &Path| excluded.iter().any(|x| path.starts_with(x));
+    let listed = std::process::Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    let mut files: Vec<PathBuf> = match listed {
+        Some(out) => out
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|name| !name.is_empty())
+            .map(|name| root.join(String::from_utf8_lossy(name).as_ref()))
+            // Deleted but not yet committed files are still listed.
+            .filter(|path| path.is_file())
+            .collect(),
+        None => walk(root)?,
+    };
+    files.retain(|path| !is_excluded(path));
+    files.sort();
+    Ok(files)
+}
+
+/// Every file under `root` but build output and version control (for trees that are not git
+/// checkouts, such as an unpacked autograder).
+fn walk(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == ".git" || (dir == root && name.starts_with("target")) {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    Ok(files)
+}
+
+pub fn write_if_changed(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Deletes files of an earlier generation that are no longer part of the handout (keeping its
+/// build directory).
+pub fn remove_stale(out: &Path, keep: &BTreeSet<PathBuf>) -> anyhow::Result<()> {
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let rel = path.strip_prefix(out).expect("under out").to_path_buf();
+            if dir == out && entry.file_name() == "target" {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                stack.push(path);
+            } else if !keep.contains(&rel) {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
