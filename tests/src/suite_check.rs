@@ -18,6 +18,10 @@ pub const DIR: &str = "suite-check";
 #[serde(deny_unknown_fields)]
 pub struct Bug {
     pub description: String,
+    /// Set when the graded suite is known not to catch this bug, with the reason: the check
+    /// reports it as a gap instead of failing, and says so if the bug ever gets caught.
+    #[serde(default)]
+    pub known_gap: Option<String>,
     #[serde(rename = "edit")]
     pub edits: Vec<Edit>,
 }
@@ -36,6 +40,7 @@ pub struct Verdict {
     pub lab: String,
     pub bug: String,
     pub description: String,
+    pub known_gap: Option<String>,
     /// The graded tests that failed with the bug in place.
     pub caught_by: Vec<String>,
     pub runs: usize,
@@ -64,8 +69,14 @@ pub fn bug_files(root: &Path, labs: &[&Lab]) -> anyhow::Result<Vec<(String, Path
 fn apply(tree: &Path, bug_file: &Path, bug: &Bug) -> anyhow::Result<()> {
     for (i, edit) in bug.edits.iter().enumerate() {
         let path = tree.join(&edit.file);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: edit {} names a missing file {}", bug_file.display(), i + 1, edit.file))?;
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{}: edit {} names a missing file {}",
+                bug_file.display(),
+                i + 1,
+                edit.file
+            )
+        })?;
         let count = text.matches(&edit.find).count();
         ensure!(
             count == 1,
@@ -95,7 +106,11 @@ pub fn check(
         let lab = manifest.select(std::slice::from_ref(&lab_id))?[0];
         let bug: Bug = toml::from_str(&std::fs::read_to_string(&file)?)
             .with_context(|| format!("{} is malformed", file.display()))?;
-        let name = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let name = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         eprintln!("\n== {} {name}: {}", lab.krate, bug.description);
         let written = tree::mirror(root, &copy, &[], |_, bytes| Ok(bytes))?;
         tree::remove_stale(&copy, &written)?;
@@ -115,6 +130,7 @@ pub fn check(
             lab: lab.krate.clone(),
             bug: name,
             description: bug.description,
+            known_gap: bug.known_gap,
             caught_by: results
                 .iter()
                 .filter(|r| !r.passed())

@@ -114,4 +114,3 @@ pub fn remove_stale(out: &Path, keep: &BTreeSet<PathBuf>) -> anyhow::Result<()> 
     }
     Ok(())
 }
-
