@@ -57,9 +57,9 @@ pub fn generate(root: &Path, manifest: &Manifest, out: &Path) -> anyhow::Result<
             } else if rel_str.ends_with(".rs") {
                 let text =
                     String::from_utf8(bytes).with_context(|| format!("{rel_str} is not UTF-8"))?;
-                match markers::strip(&rel_str, &text)? {
+                match markers::strip(rel_str, &text)? {
                     Some(stub) => {
-                        if !manifest.is_student_file(&rel_str) {
+                        if !manifest.is_student_file(rel_str) {
                             bail!(
                                 "{rel_str} has solution markers but is not a student file of any lab: \
                              list it under student_files in labs.toml, or remove the markers"
