@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn a_task_is_reissued_after_ten_seconds_and_not_before() {
         let t = Instant::now();
-        let mut job = job(1, 1);
+        let mut job = job(1, 2);
         assert_eq!(job.assign(t), map(0));
         assert_eq!(job.assign(t + Duration::from_millis(9_999)), Task::Wait);
         assert_eq!(
