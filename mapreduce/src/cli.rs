@@ -1,6 +1,7 @@
 //! What the three binaries share: where the coordinator's socket is, and logging to stderr.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// The environment variable that overrides the default socket path.
 pub const SOCKET_ENV: &str = "MR_SOCKET";
@@ -38,4 +39,16 @@ pub fn init_logging() {
         .with_max_level(tracing::Level::INFO)
         .without_time()
         .try_init();
+}
+
+/// Ends a binary: status 0, or the error on one line (with its causes) and status 1. Unlike
+/// returning the error from `main`, this prints no backtrace when RUST_BACKTRACE is set.
+pub fn exit(program: &str, result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program}: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -11,11 +11,11 @@ pub enum Error {
     #[error("unknown app `{name}`; the apps are: {}", crate::APP_NAMES.join(", "))]
     UnknownApp { name: String },
     /// A file operation failed.
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {reason}", path.display())]
     File {
         action: &'static str,
         path: PathBuf,
-        source: io::Error,
+        reason: io::Error,
     },
     /// A file exists but does not hold what it should (e.g. a truncated intermediate file).
     #[error("{} is corrupt: {detail}", path.display())]
@@ -29,10 +29,10 @@ impl Error {
     /// For `map_err`: `fs::read(&p).map_err(Error::file("read", &p))`.
     pub fn file(action: &'static str, path: impl AsRef<Path>) -> impl FnOnce(io::Error) -> Error {
         let path = path.as_ref().to_path_buf();
-        move |source| Error::File {
+        move |reason| Error::File {
             action,
             path,
-            source,
+            reason,
         }
     }
 }

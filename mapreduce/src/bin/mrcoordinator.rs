@@ -1,5 +1,6 @@
 //! mrcoordinator: serves a job's tasks to workers on a Unix socket and exits when it is done.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +30,11 @@ const DONE_POLL: Duration = Duration::from_millis(100);
 /// How long to keep answering after the job is done, so that waiting workers hear "exit".
 const LINGER: Duration = Duration::from_secs(1);
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    mapreduce::cli::exit("mrcoordinator", run())
+}
+
+fn run() -> anyhow::Result<()> {
     init_logging();
     let args = Args::parse();
     for input in &args.inputs {

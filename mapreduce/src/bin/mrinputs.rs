@@ -1,6 +1,7 @@
 //! mrinputs: writes the generated input texts.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
@@ -23,7 +24,11 @@ struct Args {
     files: u32,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    mapreduce::cli::exit("mrinputs", run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;

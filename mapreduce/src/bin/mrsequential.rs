@@ -1,6 +1,7 @@
 //! mrsequential: the reference output of a MapReduce job, computed in one process.
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use clap::Parser;
 use clap::builder::PossibleValuesParser;
@@ -19,7 +20,11 @@ struct Args {
     inputs: Vec<String>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    mapreduce::cli::exit("mrsequential", run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let app = App::by_name(&args.app)?;
     mapreduce::sequential::run(&app, &args.inputs, Path::new("mr-out-0"))?;

@@ -6,6 +6,7 @@ use clap::builder::PossibleValuesParser;
 use mapreduce::cli::{SocketArg, init_logging};
 use mapreduce::worker::{CoordinatorEnd, worker};
 use mapreduce::{APP_NAMES, App};
+use std::process::ExitCode;
 
 /// Asks the coordinator (mrcoordinator) for map and reduce tasks of APP and runs them, in the
 /// current directory, until the job is done or the coordinator is gone; then exits with status 0.
@@ -19,7 +20,11 @@ struct Args {
     socket: SocketArg,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    mapreduce::cli::exit("mrworker", run())
+}
+
+fn run() -> anyhow::Result<()> {
     init_logging();
     let args = Args::parse();
     let app = App::by_name(&args.app)?;

@@ -56,7 +56,9 @@ impl Job {
 
     /// The reference output of `app`: mrsequential's `mr-out-0`, sorted, empty lines dropped.
     pub fn sequential(&self, app: &str) -> Vec<String> {
-        let mut p = self.start("mrsequential", app, TIMEOUT);
+        let mut command = self.command("mrsequential");
+        command.arg(app).args(&self.inputs);
+        let mut p = self.spawn(&format!("mrsequential {app}"), command, TIMEOUT);
         let status = p.wait();
         assert!(
             status.is_some_and(|s| s.success()),
@@ -69,10 +71,12 @@ impl Job {
         lines
     }
 
-    /// Starts mrcoordinator on the inputs and returns once its socket exists (rather than after
-    /// test-mr.sh's fixed `sleep 1`).
+    /// Starts mrcoordinator on the inputs, with the socket given as a flag, and returns once its
+    /// socket exists (rather than after test-mr.sh's fixed `sleep 1`).
     pub fn coordinator(&self, limit: Duration) -> Proc {
-        let mut p = self.start("mrcoordinator", "", limit);
+        let mut command = self.command("mrcoordinator");
+        command.args(&self.inputs).arg("--socket").arg(&self.socket);
+        let mut p = self.spawn("mrcoordinator", command, limit);
         while !self.socket.exists() {
             if let Some(status) = p.poll() {
                 panic!(
@@ -85,44 +89,39 @@ impl Job {
         p
     }
 
-    /// Starts an mrworker running `app`.
+    /// Starts an mrworker running `app`, with the socket given through the environment (so that
+    /// both ways of choosing it are exercised).
     pub fn worker(&self, app: &str, limit: Duration) -> Proc {
-        self.start("mrworker", app, limit)
+        let mut command = self.command("mrworker");
+        command
+            .arg(app)
+            .env(mapreduce::cli::SOCKET_ENV, &self.socket);
+        self.spawn(&format!("mrworker {app}"), command, limit)
     }
 
-    /// The coordinator gets the socket as a flag and the inputs; workers get the socket through
-    /// the environment: both ways of choosing it are exercised.
-    fn start(&self, program: &str, app: &str, limit: Duration) -> Proc {
+    /// A command running `program` (mrcoordinator, mrworker or mrsequential) in `mr-tmp/`.
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(binary(program));
+        command.current_dir(&self.cwd).stdin(Stdio::null());
+        command
+    }
+
+    /// Starts `command`, its output going to a log of the job, killed after `limit`.
+    pub fn spawn(&self, name: &str, mut command: Command, limit: Duration) -> Proc {
         let n = self.processes.fetch_add(1, Ordering::SeqCst);
         let log = self
             .dir
             .path()
             .join("logs")
-            .join(format!("{n:02}-{program}"));
-        let mut command = Command::new(binary(program));
-        match program {
-            "mrcoordinator" => {
-                command.args(&self.inputs).arg("--socket").arg(&self.socket);
-            }
-            "mrworker" => {
-                command
-                    .arg(app)
-                    .env(mapreduce::cli::SOCKET_ENV, &self.socket);
-            }
-            _ => {
-                command.arg(app).args(&self.inputs);
-            }
-        }
+            .join(format!("{n:02}-{}", name.replace(' ', "-")));
         let output = File::create(&log).unwrap();
         let child = command
-            .current_dir(&self.cwd)
-            .stdin(Stdio::null())
             .stdout(output.try_clone().unwrap())
             .stderr(output)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         Proc {
-            name: format!("{program} {app}").trim().to_string(),
+            name: name.to_string(),
             child,
             deadline: Instant::now() + limit,
             limit,
@@ -209,8 +208,15 @@ impl Proc {
         }
     }
 
+    /// The last lines of its stdout and stderr.
     pub fn log(&self) -> String {
         tail(&fs::read_to_string(&self.log).unwrap_or_default(), 20)
+    }
+
+    /// Sends SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
