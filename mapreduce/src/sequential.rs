@@ -18,13 +18,10 @@ pub fn run(app: &App, inputs: &[String], output: &Path) -> Result<(), Error> {
 
     let create = Error::file("create", output);
     let mut out = BufWriter::new(fs::File::create(output).map_err(create)?);
-    let mut pairs = pairs.into_iter().peekable();
-    while let Some(first) = pairs.next() {
-        let mut values = vec![first.value];
-        while let Some(next) = pairs.next_if(|kv| kv.key == first.key) {
-            values.push(next.value);
-        }
-        writeln!(out, "{} {}", first.key, (app.reduce)(&first.key, &values))
+    for group in pairs.chunk_by(|a, b| a.key == b.key) {
+        let key = &group[0].key;
+        let values: Vec<&str> = group.iter().map(|kv| kv.value.as_str()).collect();
+        writeln!(out, "{key} {}", (app.reduce)(key, &values))
             .map_err(Error::file("write", output))?;
     }
     out.flush().map_err(Error::file("write", output))

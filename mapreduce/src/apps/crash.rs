@@ -30,12 +30,12 @@ pub(super) fn nocrash_map(filename: &str, contents: &str) -> Vec<KeyValue> {
 }
 
 /// Like `nocrash_reduce`, after perhaps crashing or stalling.
-pub(super) fn crash_reduce(key: &str, values: &[String]) -> String {
+pub(super) fn crash_reduce(key: &str, values: &[&str]) -> String {
     maybe_crash();
     nocrash_reduce(key, values)
 }
 
 /// The values sorted and joined with spaces.
-pub(super) fn nocrash_reduce(_key: &str, values: &[String]) -> String {
+pub(super) fn nocrash_reduce(_key: &str, values: &[&str]) -> String {
     super::sorted_join(values, " ")
 }

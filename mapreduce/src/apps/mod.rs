@@ -20,8 +20,10 @@ use crate::{Error, KeyValue};
 /// A Map function: the input file's name (as given to the coordinator) and its contents.
 pub type MapFn = fn(filename: &str, contents: &str) -> Vec<KeyValue>;
 
-/// A Reduce function: one key and every value emitted for it, in no particular order.
-pub type ReduceFn = fn(key: &str, values: &[String]) -> String;
+/// A Reduce function: one key and every value emitted for it, in no particular order. (The
+/// values are borrowed, so that a worker can hand Reduce the strings where they lie in the
+/// intermediate data instead of copying each one.)
+pub type ReduceFn = fn(key: &str, values: &[&str]) -> String;
 
 /// A MapReduce application.
 #[derive(Clone, Copy)]
@@ -74,9 +76,9 @@ impl App {
 }
 
 /// The values sorted and joined with `separator` (several apps reduce this way).
-fn sorted_join(values: &[String], separator: &str) -> String {
+fn sorted_join(values: &[&str], separator: &str) -> String {
     let mut sorted = values.to_vec();
-    sorted.sort();
+    sorted.sort_unstable();
     sorted.join(separator)
 }
 

@@ -19,7 +19,7 @@ pub(super) fn jobcount_map(_filename: &str, _contents: &str) -> Vec<KeyValue> {
 }
 
 /// The number of map calls made by all workers: the `mr-worker-jobcount` files present.
-pub(super) fn jobcount_reduce(_key: &str, _values: &[String]) -> String {
+pub(super) fn jobcount_reduce(_key: &str, _values: &[&str]) -> String {
     let marks = fs::read_dir(".")
         .unwrap_or_else(|e| panic!("cannot list the current directory: {e}"))
         .filter(|entry| {
@@ -40,7 +40,7 @@ pub(super) fn early_exit_map(filename: &str, _contents: &str) -> Vec<KeyValue> {
 
 /// The number of values, after 3 s for the keys containing `sherlock` or `tom`: a process that
 /// exits before these reduces finish leaves the output incomplete.
-pub(super) fn early_exit_reduce(key: &str, values: &[String]) -> String {
+pub(super) fn early_exit_reduce(key: &str, values: &[&str]) -> String {
     if key.contains("sherlock") || key.contains("tom") {
         std::thread::sleep(Duration::from_secs(3));
     }

@@ -20,7 +20,7 @@ pub(super) fn wc_map(_filename: &str, contents: &str) -> Vec<KeyValue> {
 }
 
 /// The number of occurrences.
-pub(super) fn wc_reduce(_key: &str, values: &[String]) -> String {
+pub(super) fn wc_reduce(_key: &str, values: &[&str]) -> String {
     values.len().to_string()
 }
 
@@ -34,7 +34,7 @@ pub(super) fn indexer_map(document: &str, contents: &str) -> Vec<KeyValue> {
 }
 
 /// `"<count> <documents joined by commas>"`, documents sorted.
-pub(super) fn indexer_reduce(_key: &str, values: &[String]) -> String {
+pub(super) fn indexer_reduce(_key: &str, values: &[&str]) -> String {
     format!("{} {}", values.len(), super::sorted_join(values, ","))
 }
 
@@ -73,7 +73,6 @@ mod tests {
                 KeyValue::new("b", "../a.txt")
             ]
         );
-        let docs = ["y".to_string(), "x".to_string()];
-        assert_eq!(indexer_reduce("a", &docs), "2 x,y");
+        assert_eq!(indexer_reduce("a", &["y", "x"]), "2 x,y");
     }
 }

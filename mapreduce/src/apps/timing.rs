@@ -22,7 +22,7 @@ pub(super) fn mtiming_map(_filename: &str, _contents: &str) -> Vec<KeyValue> {
 }
 
 /// The values sorted and joined with spaces.
-pub(super) fn mtiming_reduce(_key: &str, values: &[String]) -> String {
+pub(super) fn mtiming_reduce(_key: &str, values: &[&str]) -> String {
     super::sorted_join(values, " ")
 }
 
@@ -32,7 +32,7 @@ pub(super) fn rtiming_map(_filename: &str, _contents: &str) -> Vec<KeyValue> {
 }
 
 /// How many workers were reducing at the same time as this one.
-pub(super) fn rtiming_reduce(_key: &str, _values: &[String]) -> String {
+pub(super) fn rtiming_reduce(_key: &str, _values: &[&str]) -> String {
     nparallel("reduce").to_string()
 }
 
