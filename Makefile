@@ -1,7 +1,7 @@
 # Course entry points. `make test` is what CI runs.
 CARGO ?= cargo
 
-.PHONY: test example bench lab-labrpc
+.PHONY: test example bench lab-labrpc lab1
 
 ## Everything CI checks: the whole workspace's tests in release mode.
 test:
@@ -17,3 +17,7 @@ bench:
 
 lab-labrpc:
 	$(CARGO) test -p labrpc --release
+
+## Lab 1 (MapReduce): the seven graded tests of test-mr.sh, with real processes, plus unit tests.
+lab1:
+	$(CARGO) test -p mapreduce --release

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::rpc::{Finished, Task};
 // END SOLUTION
+// STUB: // Lab 1: your imports here.
 
 /// The state of one MapReduce job.
 pub struct Coordinator {

@@ -159,10 +159,8 @@ impl Writer {
         let len = self.rng.random_range(3..19);
         for i in 0..len {
             self.token.clear();
-            if i == 0 {
-                if let Some((open, _)) = quotes {
-                    self.token.push_str(open);
-                }
+            if let (0, Some((open, _))) = (i, quotes) {
+                self.token.push_str(open);
             }
             self.word(i == 0);
             if i + 1 == len {

@@ -14,7 +14,8 @@ pub fn run(app: &App, inputs: &[String], output: &Path) -> Result<(), Error> {
         let contents = read_input(file)?;
         pairs.extend((app.map)(file, &contents));
     }
-    pairs.sort_by(|a, b| a.key.cmp(&b.key));
+    // Unstable, as Go's sort.Sort: Reduce receives its values in no particular order.
+    pairs.sort_unstable_by(|a, b| a.key.cmp(&b.key));
 
     let create = Error::file("create", output);
     let mut out = BufWriter::new(fs::File::create(output).map_err(create)?);

@@ -21,6 +21,7 @@ use labrpc::codec;
 use crate::rpc::{Finished, REQUEST_TASK, TASK_DONE, Task};
 use crate::{KeyValue, ihash, read_input};
 // END SOLUTION
+// STUB: // Lab 1: your imports here.
 
 /// The worker's connection to the coordinator's socket.
 pub struct CoordinatorEnd {

@@ -66,7 +66,7 @@ impl Job {
             p.log()
         );
         let out = self.cwd.join("mr-out-0");
-        let lines = sorted_lines(&[out.clone()]);
+        let lines = sorted_lines(std::slice::from_ref(&out));
         fs::remove_file(out).unwrap();
         lines
     }
@@ -274,7 +274,7 @@ pub fn same_output(what: &str, actual: &[String], correct: &[String]) -> Result<
         .position(|(a, c)| a != c)
         .unwrap_or(actual.len().min(correct.len()));
     Err(format!(
-        "{what} output is not the same as the reference: {} lines instead of {}; first \
+        "{what} output differs from the expected output: {} lines instead of {}; first \
          difference at line {}: {:?} instead of {:?}",
         actual.len(),
         correct.len(),
