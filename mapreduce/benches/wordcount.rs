@@ -8,6 +8,10 @@
 //! A job is timed from starting the coordinator until every worker has exited (workers exit as
 //! soon as the coordinator says the job is done; the coordinator's final second of lingering is
 //! not counted). Every job's sorted output is checked against mrsequential's.
+//!
+//! Besides wall time, each line gives the CPU time (user + system) of the processes, which other
+//! load on the machine disturbs far less, and the load average is printed before and after: on
+//! a machine shared with other work, compare the wall-time figures only when it stayed low.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,6 +30,7 @@ fn main() {
         .expect("cannot write the corpus");
     let inputs: Vec<String> = inputs.iter().map(|name| format!("../{name}")).collect();
     let megabytes = (mib << 20) as f64 / 1e6;
+    println!("wordcount: load average before: {}", load_average());
     println!(
         "wordcount: corpus of {mib} MiB ({megabytes:.0} MB) in {files} files, generated in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -37,6 +42,7 @@ fn main() {
         cwd
     };
     let cwd = run("sequential");
+    let cpu = children_cpu();
     let started = Instant::now();
     let status = command("mrsequential", &cwd)
         .arg("wc")
@@ -46,11 +52,19 @@ fn main() {
     let sequential = started.elapsed();
     assert!(status.success(), "mrsequential failed");
     let correct = sorted_output(&cwd);
-    report("mrsequential", megabytes, sequential, sequential);
+    report(
+        "mrsequential",
+        megabytes,
+        sequential,
+        children_cpu() - cpu,
+        sequential,
+    );
 
     for workers in [1, 2] {
         let cwd = run(&format!("workers-{workers}"));
+        let cpu = children_cpu();
         let elapsed = job(&cwd, &inputs, workers);
+        let cpu = children_cpu() - cpu;
         assert!(
             sorted_output(&cwd) == correct,
             "the {workers}-worker job's output differs from mrsequential's"
@@ -59,9 +73,11 @@ fn main() {
             &format!("{workers} worker{}", if workers > 1 { "s" } else { "" }),
             megabytes,
             elapsed,
+            cpu,
             sequential,
         );
     }
+    println!("wordcount: load average after: {}", load_average());
 }
 
 /// Runs a job with `workers` workers in `cwd` and returns how long it took.
@@ -102,13 +118,33 @@ fn job(cwd: &Path, inputs: &[String], workers: usize) -> Duration {
     elapsed
 }
 
-fn report(what: &str, megabytes: f64, elapsed: Duration, sequential: Duration) {
+fn report(what: &str, megabytes: f64, elapsed: Duration, cpu: Duration, sequential: Duration) {
     let seconds = elapsed.as_secs_f64();
     println!(
-        "wordcount/{what:<13} {seconds:7.2} s  {:7.1} MB/s  speedup {:.2}x over mrsequential",
+        "wordcount/{what:<13} {seconds:7.2} s  {:6.1} MB/s  speedup {:.2}x over mrsequential  \
+         (CPU {:.1} s)",
         megabytes / seconds,
-        sequential.as_secs_f64() / seconds
+        sequential.as_secs_f64() / seconds,
+        cpu.as_secs_f64()
     );
+}
+
+/// User plus system time of every child process waited for so far.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 fn command(program: &str, cwd: &Path) -> Command {
