@@ -41,7 +41,8 @@ use crate::server::{Dispatched, Server};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest frame either side accepts. A length above it means the peer is not speaking this
-/// protocol, and refusing it keeps a garbage length from allocating gigabytes.
+/// protocol, and refusing it keeps a garbage length from allocating gigabytes. Arguments or a
+/// reply too large for a frame are an [`RpcError::Codec`].
 pub const MAX_FRAME: usize = 64 << 20;
 
 /// What a client sends: the method and its encoded arguments.
@@ -146,12 +147,23 @@ async fn serve_connection(mut stream: UnixStream, server: Server) {
                 return;
             }
         };
+        let method = request.method.clone();
         let reply = run_handler(&server, request).await;
-        let bytes = codec::encode(&reply).expect("a reply of bytes or an RpcError always encodes");
+        let mut bytes = encode_reply(&reply);
+        if bytes.len() > MAX_FRAME {
+            bytes = encode_reply(&Err(RpcError::Codec {
+                method,
+                detail: format!("the reply exceeds the frame limit of {MAX_FRAME} bytes"),
+            }));
+        }
         if write_frame(&mut stream, &bytes).await.is_err() {
             return; // The client gave up; it has already reported Unavailable.
         }
     }
+}
+
+fn encode_reply(reply: &Reply) -> Vec<u8> {
+    codec::encode(reply).expect("a reply of bytes or an RpcError always encodes")
 }
 
 async fn run_handler(server: &Server, request: Request) -> Reply {
@@ -216,6 +228,11 @@ impl SocketEnd {
             args,
         })
         .map_err(|e| codec_error(format!("cannot encode the request: {e}")))?;
+        if request.len() > MAX_FRAME {
+            return Err(codec_error(format!(
+                "the arguments exceed the frame limit of {MAX_FRAME} bytes"
+            )));
+        }
         let frame = tokio::time::timeout(self.timeout, self.exchange(&request))
             .await
             .map_err(|_| RpcError::Unavailable)?
@@ -341,6 +358,9 @@ mod tests {
                 }
                 other => panic!("expected UnknownMethod, got {other:?}"),
             }
+            let huge = vec![0u8; MAX_FRAME + 1];
+            let too_big = end.call::<Vec<u8>, u64>("Counter.Add", &huge).await;
+            assert!(matches!(too_big, Err(RpcError::Codec { .. })), "{too_big:?}");
             let wrong = end.call::<String, u64>("Counter.Add", &"x".into()).await;
             assert!(matches!(wrong, Err(RpcError::Codec { .. })), "{wrong:?}");
             let panicked = end.call::<u64, u64>("Counter.Panic", &1).await;
