@@ -1,19 +1,55 @@
-# Course entry points. `make test` is what CI runs.
+# Course entry points. `make grade` is the main command; `make test` is what CI runs.
 CARGO ?= cargo
+TOOL = $(CARGO) run -q -p tests --release --bin
 
-.PHONY: test example bench lab2 lab3 raft-3a raft-3b raft-3c raft-3d
+.PHONY: grade test example bench handout handout-check check-suite gradescope stress \
+	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d
 
-## Everything CI checks: the whole workspace's tests in release mode.
+## Grade every lab (or LABS="lab3 lab2"): each graded test RUNS times (default: labs.toml) with
+## recorded seeds; a score table, replay commands of failing runs, grade-results/results.json.
+## SUBMISSION=<dir> grades a student's files on a clean copy of the handout.
+grade:
+	$(TOOL) grade -- $(LABS) $(if $(RUNS),--runs $(RUNS)) $(if $(SUBMISSION),--submission $(SUBMISSION))
+
+## Everything CI checks: all tests, then that the handout builds and fails every graded test,
+## then that every curated bug is caught by its lab's suite.
 test:
 	$(CARGO) test --workspace --release
+	$(TOOL) handout -- --check
+	$(TOOL) check-suite
 
-## The simulated network in three conditions, with RPC counts and virtual vs wall time.
+## The simulated network in action: a five-node cluster, reliable, lossy and partitioned.
 example:
 	$(CARGO) run -p labrpc --release --example cluster
 
 ## Criterion benchmarks (figures are recorded in docs/PERFORMANCE.md).
 bench:
 	$(CARGO) bench --workspace
+
+## The student handout: make handout OUT=<dir>.
+handout:
+	@test -n "$(OUT)" || { echo "usage: make handout OUT=<directory>"; exit 2; }
+	$(TOOL) handout -- --out $(OUT)
+
+handout-check:
+	$(TOOL) handout -- --check
+
+## Every curated bug under suite-check/ must make its lab's graded suite fail.
+check-suite:
+	$(TOOL) check-suite
+
+## The Gradescope autograder upload: target/gradescope/autograder.zip.
+gradescope:
+	$(TOOL) gradescope
+
+## Many seeds of some tests: make stress LAB=lab3 TESTS=3c N=500 [J=2].
+stress:
+	@test -n "$(LAB)" || { echo "usage: make stress LAB=<lab> [TESTS=<pattern>] [N=<seeds>] [J=<jobs>]"; exit 2; }
+	$(TOOL) stress -- $(LAB) $(TESTS) -n $(or $(N),100) $(if $(J),-j $(J))
+
+## Lab 1 (MapReduce): the seven graded tests of test-mr.sh, with real processes, plus unit tests.
+lab1:
+	$(CARGO) test -p mapreduce --release
 
 ## Lab 2: the key/value server's nine graded tests.
 lab2:

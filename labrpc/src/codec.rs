@@ -6,8 +6,8 @@
 //! 6.5840 tests meaningful.
 
 use bincode::Options;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// Why a value could not be encoded or decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +34,14 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
         .map_err(|e| CodecError(e.to_string()))
 }
 
+/// Decodes a value of type `T` that must fill `bytes` exactly and may borrow from them: a `&str`
+/// field points into `bytes` instead of being copied (MapReduce's intermediate files).
+pub fn decode_borrowed<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, CodecError> {
+    options()
+        .deserialize(bytes)
+        .map_err(|e| CodecError(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +55,14 @@ mod tests {
         assert_eq!(encode(&7u64).unwrap().len(), 1);
         assert_eq!(encode("abc").unwrap().len(), 4);
         assert_eq!(encode(&"x".repeat(284)).unwrap().len(), 287);
+    }
+
+    #[test]
+    fn borrowed_strings_point_into_the_bytes() {
+        let bytes = encode(&vec![("key", "value")]).unwrap();
+        let pairs: Vec<(&str, &str)> = decode_borrowed(&bytes).unwrap();
+        assert_eq!(pairs, [("key", "value")]);
+        assert!(bytes.as_ptr_range().contains(&pairs[0].0.as_ptr()));
     }
 
     #[test]

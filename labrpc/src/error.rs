@@ -6,7 +6,7 @@
 /// request from a lost reply, so it never knows whether the handler ran. The other variants are
 /// programming errors (a wrong method name, mismatched argument types, a panicking handler) and come
 /// with a message naming what went wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum RpcError {
     /// No reply: the request or the reply was lost, the peer is disconnected, or the peer is dead.
     /// The handler may or may not have run.

@@ -6,6 +6,7 @@
 //! - [`Persister`] is a peer's stable storage.
 //! - [`codec`] is the wire encoding; [`mod@rand`] is the only randomness lab code may use;
 //!   [`dlog!`] writes debug lines for the log viewer.
+//! - [`unix`] serves the same [`Server`]s to other processes over a Unix socket (Lab 1's transport).
 //!
 //! See `docs/labrpc.md` for how the network behaves and the rules lab code must follow.
 
@@ -17,6 +18,7 @@ mod persister;
 pub mod rand;
 mod server;
 pub mod sim;
+pub mod unix;
 
 pub use error::RpcError;
 pub use network::{ClientEnd, Network};

@@ -1,0 +1,39 @@
+//! `gradescope`: builds the autograder zip to upload to Gradescope: `setup.sh` and
+//! `run_autograder` at its root and the student handout under `tree/`, graded by the same
+//! `grade` command students run.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use tests::grade;
+use tests::manifest::{Manifest, find_root};
+
+#[derive(Parser)]
+#[command(about = "Build the Gradescope autograder zip")]
+struct Args {
+    /// Where to write the zip.
+    #[arg(long, default_value = "target/gradescope/autograder.zip")]
+    out: PathBuf,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let root = find_root()?;
+    let manifest = Manifest::load(&root)?;
+    let zip = grade::autograder_zip(&root, &manifest)?;
+    let out = if args.out.is_absolute() {
+        args.out
+    } else {
+        root.join(args.out)
+    };
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, &zip)?;
+    println!(
+        "wrote {} ({} KiB): upload it as the autograder of a Gradescope programming assignment",
+        out.display(),
+        zip.len() / 1024
+    );
+    Ok(())
+}
