@@ -84,7 +84,7 @@ fn main() -> anyhow::Result<()> {
         verdicts.len() - missed - gaps,
         verdicts.len(),
         if gaps > 0 {
-            format!(", {gaps} known gaps (listed above)")
+            format!(", {gaps} known gap{} (listed above)", if gaps == 1 { "" } else { "s" })
         } else {
             String::new()
         }
