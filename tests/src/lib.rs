@@ -16,6 +16,7 @@
 //! - [`suite_check`] (`check-suite`): curated bugs that every graded suite must catch.
 //! - [`logview`] (`logs`): server-per-column, topic-coloured view of simulator logs.
 
+pub mod cli;
 pub mod grade;
 pub mod handout;
 pub mod kvtest;

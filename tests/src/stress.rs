@@ -17,6 +17,8 @@ pub struct Options {
     pub base_seed: u64,
     pub timeout: Duration,
     pub seeded: bool,
+    /// Run one at a time (labs whose tests measure parallelism).
+    pub exclusive: bool,
     pub log_dir: PathBuf,
 }
 
@@ -73,7 +75,7 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
                     timeout: options.timeout,
                     env: Vec::new(),
                 },
-                false,
+                options.exclusive,
             ));
         }
     }

@@ -5,6 +5,8 @@
 //! (https://mutants.rs) on a lab's student files with its graded tests; the curated bugs stay the
 //! check that runs in CI.
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use tests::manifest::{Manifest, find_root};
 use tests::suite_check;
@@ -22,7 +24,11 @@ struct Args {
     jobs: Option<usize>,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    tests::cli::run("check-suite", body)
+}
+
+fn body() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
@@ -84,10 +90,13 @@ fn main() -> anyhow::Result<()> {
         verdicts.len() - missed - gaps,
         verdicts.len(),
         if gaps > 0 {
-            format!(", {gaps} known gap{} (listed above)", if gaps == 1 { "" } else { "s" })
+            format!(
+                ", {gaps} known gap{} (listed above)",
+                if gaps == 1 { "" } else { "s" }
+            )
         } else {
             String::new()
         }
     );
-    std::process::exit(if missed == 0 { 0 } else { 1 });
+    Ok(tests::cli::status(missed == 0))
 }

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use std::process::ExitCode;
+
 use clap::Parser;
 use tests::grade::{self, Options};
 use tests::handout;
@@ -36,7 +38,11 @@ struct Args {
     output: PathBuf,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    tests::cli::run("grade", body)
+}
+
+fn body() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let started = Instant::now();
     let root = find_root()?;
@@ -85,5 +91,5 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(&output, serde_json::to_string_pretty(&json)? + "\n")
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!("wrote {}", output.display());
-    std::process::exit(if failed == 0 { 0 } else { 1 });
+    Ok(tests::cli::status(failed == 0))
 }

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use tests::grade;
 use tests::manifest::{Manifest, find_root};
@@ -16,7 +18,11 @@ struct Args {
     out: PathBuf,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    tests::cli::run("gradescope", body)
+}
+
+fn body() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
@@ -35,5 +41,5 @@ fn main() -> anyhow::Result<()> {
         out.display(),
         zip.len() / 1024
     );
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use tests::grade::{self, Options};
 use tests::handout;
@@ -24,12 +26,17 @@ struct Args {
     check: bool,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    tests::cli::run("handout", body)
+}
+
+fn body() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
     if args.check {
-        return check(&root, &manifest);
+        check(&root, &manifest)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let out = args.out.expect("clap requires --out without --check");
     let generated = handout::generate(&root, &manifest, &out)?;
@@ -52,7 +59,7 @@ fn main() -> anyhow::Result<()> {
         );
         println!("the handout builds");
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {

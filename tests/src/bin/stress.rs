@@ -6,6 +6,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use tests::manifest::{Manifest, find_root};
 use tests::{runner, stress};
@@ -34,7 +36,11 @@ struct Args {
     logs: PathBuf,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    tests::cli::run("stress", body)
+}
+
+fn body() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
@@ -69,7 +75,8 @@ fn main() -> anyhow::Result<()> {
         base_seed,
         timeout: Duration::from_secs(args.timeout.unwrap_or(lab.timeout_secs)),
         seeded: lab.seeded,
+        exclusive: lab.exclusive,
         log_dir: std::env::current_dir()?.join(&args.logs),
     })?;
-    std::process::exit(if failed == 0 { 0 } else { 1 });
+    Ok(tests::cli::status(failed == 0))
 }

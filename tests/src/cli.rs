@@ -1,0 +1,24 @@
+//! What every course tool does with an error: one readable message with its causes, and exit
+//! status 2, rather than a debug dump (anyhow prints a backtrace when RUST_BACKTRACE is set).
+
+use std::process::ExitCode;
+
+/// Runs a tool's body; `tool` names it in the error message.
+pub fn run(tool: &str, body: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
+    match body() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{tool}: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit status 0 when `ok`, 1 otherwise (tests failed, bugs not caught).
+pub fn status(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
