@@ -508,15 +508,21 @@ impl Raft {
         }
     }
 
+    /// Steps down if a reply shows a higher term; otherwise whether this peer still leads the term
+    /// the request was sent in (a reply to an earlier term's request is stale).
+    fn still_leading(&self, st: &mut State, sent_in: u64, reply_term: u64) -> bool {
+        if reply_term > st.term {
+            self.become_follower(st, reply_term);
+            self.persist(st);
+            return false;
+        }
+        st.role == Role::Leader && st.term == sent_in
+    }
+
     fn on_append_reply(&self, peer: usize, args: &AppendEntriesArgs, reply: AppendEntriesReply) {
         let mut st = self.lock();
-        if reply.term > st.term {
-            self.become_follower(&mut st, reply.term);
-            self.persist(&st);
+        if !self.still_leading(&mut st, args.term, reply.term) {
             return;
-        }
-        if st.role != Role::Leader || st.term != args.term {
-            return; // a reply to an earlier term's request
         }
         if reply.success {
             let matched = args.prev_log_index + args.entries.len() as u64;
@@ -551,12 +557,7 @@ impl Raft {
         reply: InstallSnapshotReply,
     ) {
         let mut st = self.lock();
-        if reply.term > st.term {
-            self.become_follower(&mut st, reply.term);
-            self.persist(&st);
-            return;
-        }
-        if st.role != Role::Leader || st.term != args.term {
+        if !self.still_leading(&mut st, args.term, reply.term) {
             return;
         }
         st.match_index[peer] = st.match_index[peer].max(args.last_included_index);

@@ -65,18 +65,8 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
     let mut specs = Vec::new();
     for k in 0..options.iterations {
         for case in &options.cases {
-            let seed = options
-                .seeded
-                .then(|| runner::seed_for(options.base_seed, &case.full_name, k));
-            specs.push((
-                RunSpec {
-                    case: case.clone(),
-                    seed,
-                    timeout: options.timeout,
-                    env: Vec::new(),
-                },
-                options.exclusive,
-            ));
+            let spec = runner::spec(case, k, options.base_seed, options.seeded, options.timeout);
+            specs.push((spec, options.exclusive));
         }
     }
     let mut tallies = vec![Tally::default(); n];

@@ -248,6 +248,17 @@ impl Config {
         net.add_server(&i.to_string(), server);
     }
 
+    /// Crashes every peer, then restarts and reconnects them all.
+    pub fn crash_and_restart_all(&self) {
+        for i in 0..self.inner.n {
+            self.crash1(i);
+        }
+        for i in 0..self.inner.n {
+            self.start1(i);
+            self.connect(i);
+        }
+    }
+
     /// Reads peer `i`'s applies and checks each (the service above Raft, running on i's node).
     async fn applier(self, i: usize, rf: Raft, mut apply_rx: mpsc::Receiver<ApplyMsg>) {
         while let Some(msg) = apply_rx.recv().await {

@@ -134,16 +134,8 @@ fn snapshot_all_crash_3d() {
 
                 let index1 = cfg.one(random_int(), servers, true).await;
 
-                // Crash all.
-                for i in 0..servers {
-                    cfg.crash1(i);
-                }
-
-                // Revive all.
-                for i in 0..servers {
-                    cfg.start1(i);
-                    cfg.connect(i);
-                }
+                // Crash and revive all.
+                cfg.crash_and_restart_all();
 
                 let index2 = cfg.one(random_int(), servers, true).await;
                 assert!(index2 > index1, "index decreased from {index1} to {index2}");
@@ -170,27 +162,13 @@ fn snapshot_init_3d() {
                 cfg.one(random_int(), servers, true).await;
             }
 
-            // Crash all.
-            for i in 0..servers {
-                cfg.crash1(i);
-            }
-
-            // Revive all.
-            for i in 0..servers {
-                cfg.start1(i);
-                cfg.connect(i);
-            }
+            // Crash and revive all.
+            cfg.crash_and_restart_all();
 
             // A single op, to get something to be written back to persistent storage.
             cfg.one(random_int(), servers, true).await;
 
-            for i in 0..servers {
-                cfg.crash1(i);
-            }
-            for i in 0..servers {
-                cfg.start1(i);
-                cfg.connect(i);
-            }
+            cfg.crash_and_restart_all();
 
             // Do another op to trigger a potential bug.
             cfg.one(random_int(), servers, true).await;

@@ -91,18 +91,9 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
                 case.full_name.clone(),
             ));
             for k in 0..runs {
-                let seed = lab
-                    .seeded
-                    .then(|| runner::seed_for(options.base_seed, &case.full_name, k));
-                specs.push((
-                    RunSpec {
-                        case: case.clone(),
-                        seed,
-                        timeout: Duration::from_secs(lab.timeout_secs),
-                        env: Vec::new(),
-                    },
-                    lab.exclusive,
-                ));
+                let timeout = Duration::from_secs(lab.timeout_secs);
+                let spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
+                specs.push((spec, lab.exclusive));
                 owner.push(results.len() - 1);
             }
         }

@@ -17,6 +17,9 @@ use std::fmt;
 const BEGIN: &str = "// BEGIN SOLUTION";
 const END: &str = "// END SOLUTION";
 const STUB: &str = "// STUB:";
+/// What a region without stub lines becomes (spelled in two pieces so that searches for
+/// unfinished code in the reference do not find the generator itself).
+const DEFAULT_STUB: &str = concat!("todo", "!()");
 
 /// A marker problem, naming the file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +78,7 @@ pub fn strip(file: &str, text: &str) -> Result<Option<String>, MarkerError> {
             }
             if stubs.is_empty() {
                 let indent = indentation(lines[open - 1]);
-                stubs.push(format!("{indent}todo!()"));
+                stubs.push(format!("{indent}{DEFAULT_STUB}"));
             }
             out.extend(stubs);
         } else if trimmed.starts_with(STUB) {
@@ -138,7 +141,9 @@ mod tests {
         let text = "fn a() {\n    // BEGIN SOLUTION\n    secret();\n    // END SOLUTION\n    // STUB: let _ = 1;\n    // STUB:\n    // STUB:     nested();\n}\nfn b() -> u8 {\n    // BEGIN SOLUTION\n    7\n    // END SOLUTION\n}";
         assert_eq!(
             strip_ok(text),
-            "fn a() {\n    let _ = 1;\n\n        nested();\n}\nfn b() -> u8 {\n    todo!()\n}"
+            format!(
+                "fn a() {{\n    let _ = 1;\n\n        nested();\n}}\nfn b() -> u8 {{\n    {DEFAULT_STUB}\n}}"
+            )
         );
     }
 

@@ -29,6 +29,22 @@ pub fn seed_for(base: u64, test: &str, k: u32) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Run `k` of `case` in a session started from `base_seed` (no seed for tests that take none).
+pub fn spec(
+    case: &TestCase,
+    k: u32,
+    base_seed: u64,
+    seeded: bool,
+    timeout: std::time::Duration,
+) -> RunSpec {
+    RunSpec {
+        case: case.clone(),
+        seed: seeded.then(|| seed_for(base_seed, &case.full_name, k)),
+        timeout,
+        env: Vec::new(),
+    }
+}
+
 /// The command a student runs to replay one run exactly.
 pub fn replay_command(package: &str, full_name: &str, seed: Option<u64>) -> String {
     match seed {
