@@ -84,7 +84,13 @@ pub fn print_report(results: &[TestResult]) -> (usize, usize) {
     let passed = results.iter().filter(|r| r.passed()).count();
     let failed = results.len() - passed;
     let runs: usize = results.iter().map(|r| r.runs.len()).sum();
-    println!("\n{passed} passed, {failed} failed ({runs} runs)");
+    let got: f64 = results.iter().map(TestResult::points).sum();
+    let max: f64 = results.iter().map(|r| r.max_points).sum();
+    println!(
+        "\nscore: {got:.1} / {max:.1} ({:.0}%)",
+        if max > 0.0 { 100.0 * got / max } else { 0.0 }
+    );
+    println!("{passed} passed, {failed} failed ({runs} runs)");
     (passed, failed)
 }
 
