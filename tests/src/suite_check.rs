@@ -99,8 +99,7 @@ pub fn check(
     runs: u32,
     jobs: usize,
 ) -> anyhow::Result<Vec<Verdict>> {
-    let work = root.join("target/suite-check");
-    let copy = work.join("tree");
+    let copy = root.join("target/suite-check");
     let mut verdicts = Vec::new();
     for (lab_id, file) in bug_files(root, labs)? {
         let lab = manifest.select(std::slice::from_ref(&lab_id))?[0];
@@ -120,7 +119,7 @@ pub fn check(
             runs: Some(runs),
             jobs,
             base_seed: runner::seed_for(0, &name, 0),
-            target_dir: Some(work.join("target")),
+            target_dir: Some(runner::copies_target_dir(root)),
         };
         let results = grade::grade(&copy, &[lab], &options)?;
         if let Some(build) = results.iter().find_map(|r| r.build_error.as_ref()) {

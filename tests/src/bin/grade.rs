@@ -60,14 +60,13 @@ fn body() -> anyhow::Result<ExitCode> {
     let (tree, target_dir) = match &args.submission {
         None => (root.clone(), None),
         Some(submission) => {
-            let work = root.join("target/grade");
-            let tree = work.join("tree");
+            let tree = root.join("target/graded-submission");
             handout::generate(&root, &manifest, &tree)?;
             notes = grade::overlay_submission(&manifest, &labs, &tree, submission)?;
             for note in &notes {
                 eprintln!("note: {note}");
             }
-            (tree, Some(work.join("target")))
+            (tree, Some(tests::runner::copies_target_dir(&root)))
         }
     };
     let options = Options {

@@ -63,8 +63,7 @@ fn body() -> anyhow::Result<ExitCode> {
 }
 
 fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {
-    let work = root.join("target/handout-check");
-    let tree = work.join("tree");
+    let tree = root.join("target/handout-check");
     let generated = handout::generate(root, manifest, &tree)?;
     eprintln!(
         "handout check: {} files, {} stubbed, in {}",
@@ -77,7 +76,7 @@ fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {
         runs: Some(1),
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
         base_seed: rand::random(),
-        target_dir: Some(work.join("target")),
+        target_dir: Some(tests::runner::copies_target_dir(root)),
     };
     let results = grade::grade(&tree, &labs, &options)?;
     if let Some(broken) = results.iter().find_map(|r| r.build_error.as_ref()) {

@@ -102,8 +102,7 @@ source "$HOME/.cargo/env"
 cd /autograder/source/tree
 # Build everything once now, so grading a submission only recompiles the student's crate.
 cargo build --release -p tests --bin grade
-mkdir -p target/grade/tree
-CARGO_TARGET_DIR=target/grade/target cargo test --release --workspace --no-run
+CARGO_TARGET_DIR=target/copies cargo test --release --workspace --no-run
 "#;
 
 const RUN: &str = r#"#!/usr/bin/env bash

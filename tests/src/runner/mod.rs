@@ -15,6 +15,13 @@ pub use exec::{RunOutcome, RunSpec, run_one};
 pub use pool::run_all;
 pub use progress::Progress;
 
+/// Where the tools build copies of the project (the handout check, graded submissions, the suite
+/// check), relative to the project root. One directory for all of them: the copies live at
+/// different paths, so their crates never overwrite each other, and dependencies build once.
+pub fn copies_target_dir(root: &std::path::Path) -> std::path::PathBuf {
+    root.join("target/copies")
+}
+
 /// The seed of run `k` of `test` in a session started from `base`: distinct per test and run,
 /// and reproducible from the base seed.
 pub fn seed_for(base: u64, test: &str, k: u32) -> u64 {
