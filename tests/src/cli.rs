@@ -14,6 +14,11 @@ pub fn run(tool: &str, body: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitC
     }
 }
 
+/// Test processes to run at once when the user does not say: one per CPU.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 /// Exit status 0 when `ok`, 1 otherwise (tests failed, bugs not caught).
 pub fn status(ok: bool) -> ExitCode {
     if ok {

@@ -24,7 +24,7 @@ pub struct Options {
 
 /// Per-test tallies (Welford's running mean and variance of virtual time).
 #[derive(Default, Clone)]
-struct Tally {
+struct Stats {
     done: u32,
     failed: Vec<(Option<u64>, String)>,
     virtual_n: u32,
@@ -33,7 +33,7 @@ struct Tally {
     wall_sum: f64,
 }
 
-impl Tally {
+impl Stats {
     fn add(&mut self, seed: Option<u64>, outcome: &RunOutcome) {
         self.done += 1;
         self.wall_sum += outcome.wall.as_secs_f64();
@@ -69,7 +69,7 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
             specs.push((spec, options.exclusive));
         }
     }
-    let mut tallies = vec![Tally::default(); n];
+    let mut tallies = vec![Stats::default(); n];
     let mut display = Display::new(options);
     let started = Instant::now();
     runner::run_all(&specs, options.jobs, |i, outcome| {
@@ -95,7 +95,7 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
     Ok(tallies.iter().map(|t| t.failed.len()).sum())
 }
 
-fn print_table(options: &Options, tallies: &[Tally], elapsed: Duration) {
+fn print_table(options: &Options, tallies: &[Stats], elapsed: Duration) {
     let width = options
         .cases
         .iter()
@@ -131,7 +131,7 @@ fn print_table(options: &Options, tallies: &[Tally], elapsed: Duration) {
 }
 
 /// Replays each failing seed with `LAB_LOG=1` and keeps its output; prints the replay commands.
-fn keep_failure_logs(options: &Options, tallies: &[Tally]) -> anyhow::Result<()> {
+fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()> {
     const LOGS_PER_TEST: usize = 5;
     for (case, t) in options.cases.iter().zip(tallies) {
         for (seed, _) in t.failed.iter().take(LOGS_PER_TEST) {
@@ -222,7 +222,7 @@ impl Display {
         let _ = writeln!(err, "{text}");
     }
 
-    fn draw(&mut self, tallies: &[Tally], started: Instant) {
+    fn draw(&mut self, tallies: &[Stats], started: Instant) {
         let done: u32 = tallies.iter().map(|t| t.done).sum();
         let total = self.total_per_test * tallies.len() as u32;
         let failed: usize = tallies.iter().map(|t| t.failed.len()).sum();
@@ -270,7 +270,7 @@ impl Display {
         let _ = err.flush();
     }
 
-    fn finish(&mut self, tallies: &[Tally], started: Instant) {
+    fn finish(&mut self, tallies: &[Stats], started: Instant) {
         self.draw(tallies, started);
         self.drawn_lines = 0;
     }

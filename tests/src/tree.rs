@@ -61,9 +61,9 @@ fn project_files(root: &Path, excluded: &[PathBuf]) -> anyhow::Result<Vec<PathBu
     Ok(files)
 }
 
-/// Every file under `root` but build output and version control (for trees that are not git
-/// checkouts, such as an unpacked autograder).
-fn walk(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// Every file under `root`, sorted, but version control and top-level build output (for trees that
+/// are not git checkouts: an unpacked autograder, a submission, a generated handout).
+pub fn walk(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -80,6 +80,7 @@ fn walk(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
             }
         }
     }
+    files.sort();
     Ok(files)
 }
 

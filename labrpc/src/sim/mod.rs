@@ -26,6 +26,7 @@ use std::time::{Duration, Instant as WallInstant};
 
 pub use node::Node;
 pub(crate) use node::{current_node, current_node_name, panic_message, spawn_on};
+pub use seed::derive_seed;
 pub use watchdog::EXIT_STATUS as WATCHDOG_EXIT_STATUS;
 use world::World;
 

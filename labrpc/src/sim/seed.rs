@@ -24,7 +24,13 @@ pub(crate) fn fnv(bytes: &[u8]) -> u64 {
 /// An independent generator for stream `label`/`n` of the run seeded with `seed`. Streams never
 /// share state, so one node drawing more numbers does not shift another node's draws.
 pub(crate) fn stream(seed: u64, label: &str, n: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(mix(seed ^ mix(fnv(label.as_bytes()) ^ mix(n))))
+    ChaCha8Rng::seed_from_u64(derive_seed(seed, label, n))
+}
+
+/// A seed for item `n` of `label` in a session seeded with `seed`: stable across platforms and
+/// releases, and unrelated for nearby inputs. The tools use it for each run's `LAB_SEED`.
+pub fn derive_seed(seed: u64, label: &str, n: u64) -> u64 {
+    mix(seed ^ mix(fnv(label.as_bytes()) ^ mix(n)))
 }
 
 /// The seed of the first iteration: `LAB_SEED` if set, otherwise fresh entropy (printed on failure).

@@ -33,9 +33,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
     let labs = manifest.select(&args.labs)?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.unwrap_or_else(tests::cli::default_jobs);
     let verdicts = suite_check::check(&root, &manifest, &labs, args.runs, jobs)?;
     anyhow::ensure!(
         !verdicts.is_empty(),

@@ -49,9 +49,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&root)?;
     let labs = manifest.select(&args.labs)?;
     let base_seed = args.seed.unwrap_or_else(rand::random);
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = args.jobs.unwrap_or_else(tests::cli::default_jobs);
     eprintln!(
         "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
     );

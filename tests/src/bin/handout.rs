@@ -74,7 +74,7 @@ fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {
     let labs: Vec<_> = manifest.labs.iter().collect();
     let options = Options {
         runs: Some(1),
-        jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        jobs: tests::cli::default_jobs(),
         base_seed: rand::random(),
         target_dir: Some(tests::runner::copies_target_dir(root)),
     };

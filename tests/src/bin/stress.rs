@@ -69,9 +69,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let failed = stress::run(&stress::Options {
         cases,
         iterations: args.iterations,
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        jobs: args.jobs.unwrap_or_else(tests::cli::default_jobs),
         base_seed,
         timeout: Duration::from_secs(args.timeout.unwrap_or(lab.timeout_secs)),
         seeded: lab.seeded,

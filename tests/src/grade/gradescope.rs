@@ -124,20 +124,7 @@ pub fn autograder_zip(root: &Path, manifest: &Manifest) -> anyhow::Result<Vec<u8
         ("setup.sh".to_string(), SETUP.as_bytes().to_vec(), true),
         ("run_autograder".to_string(), RUN.as_bytes().to_vec(), true),
     ];
-    let mut stack = vec![handout.path().to_path_buf()];
-    let mut files = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                stack.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    files.sort();
-    for path in files {
+    for path in crate::tree::walk(handout.path())? {
         let rel = path
             .strip_prefix(handout.path())?
             .to_string_lossy()

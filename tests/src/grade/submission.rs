@@ -22,7 +22,7 @@ pub fn overlay_submission(
         "the submission {} is not a directory",
         submission.display()
     );
-    let submitted = files_under(submission)?;
+    let submitted = crate::tree::walk(submission)?;
     let mut notes = Vec::new();
     let mut used = Vec::new();
     for lab in labs {
@@ -63,25 +63,4 @@ pub fn overlay_submission(
         }
     }
     Ok(notes)
-}
-
-fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name == "target" || name == ".git" {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                stack.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }

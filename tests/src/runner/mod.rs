@@ -25,15 +25,7 @@ pub fn copies_target_dir(root: &std::path::Path) -> std::path::PathBuf {
 /// The seed of run `k` of `test` in a session started from `base`: distinct per test and run,
 /// and reproducible from the base seed.
 pub fn seed_for(base: u64, test: &str, k: u32) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base;
-    for b in test.bytes().chain(k.to_le_bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    // Finish with a SplitMix64 round so nearby inputs give unrelated seeds.
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    labrpc::sim::derive_seed(base, test, u64::from(k))
 }
 
 /// Run `k` of `case` in a session started from `base_seed` (no seed for tests that take none).
