@@ -1,6 +1,6 @@
 # Course entry points. `make grade` is the main command; `make test` is what CI runs.
 CARGO ?= cargo
-TOOL = $(CARGO) run -q -p tests --release --bin
+TOOL = $(CARGO) run -q -p tools --release --bin
 
 .PHONY: grade test example bench handout handout-check check-suite gradescope stress \
 	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d

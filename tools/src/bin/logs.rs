@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! LAB_LOG=1 cargo test -p raft --release initial_election_3a -- --nocapture 2>&1 \
-//!     | cargo run -q -p tests --release --bin logs -- -c 3
+//!     | cargo run -q -p tools --release --bin logs -- -c 3
 //! ```
 //!
 //! Exit status: 0 once the input is shown (or the reader of the output went away), 1 if the file
@@ -16,9 +16,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use tests::logview::color::Painter;
-use tests::logview::layout::{Layout, MIN_WIDTH};
-use tests::logview::{Filter, Viewer};
+use tools::logview::color::Painter;
+use tools::logview::layout::{Layout, MIN_WIDTH};
+use tools::logview::{Filter, Viewer};
 
 /// The width when neither `--width` nor `COLUMNS` gives one, as in dslogs.
 const DEFAULT_WIDTH: usize = 160;
@@ -27,7 +27,7 @@ const DEFAULT_WIDTH: usize = 160;
 #[command(
     about = "Shows the simulator's debug log (LAB_LOG=1) coloured by topic, one column per server",
     after_help = "Example:\n  LAB_LOG=1 cargo test -p raft --release initial_election_3a -- --nocapture 2>&1 \\\n    \
-                  | cargo run -q -p tests --release --bin logs -- -c 3"
+                  | cargo run -q -p tools --release --bin logs -- -c 3"
 )]
 struct Args {
     /// Log to read (standard input if absent)

@@ -101,7 +101,7 @@ curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profil
 source "$HOME/.cargo/env"
 cd /autograder/source/tree
 # Build everything once now, so grading a submission only recompiles the student's crate.
-cargo build --release -p tests --bin grade
+cargo build --release -p tools --bin grade
 CARGO_TARGET_DIR=target/copies cargo test --release --workspace --no-run
 "#;
 

@@ -12,9 +12,9 @@ use anyhow::Context;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tests::grade::{self, Options};
-use tests::handout;
-use tests::manifest::{Manifest, find_root};
+use tools::grade::{self, Options};
+use tools::handout;
+use tools::manifest::{Manifest, find_root};
 
 #[derive(Parser)]
 #[command(about = "Grade the labs: every graded test, several seeds each, with a score table")]
@@ -39,7 +39,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tests::cli::run("grade", body)
+    tools::cli::run("grade", body)
 }
 
 fn body() -> anyhow::Result<ExitCode> {
@@ -49,7 +49,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&root)?;
     let labs = manifest.select(&args.labs)?;
     let base_seed = args.seed.unwrap_or_else(rand::random);
-    let jobs = args.jobs.unwrap_or_else(tests::cli::default_jobs);
+    let jobs = args.jobs.unwrap_or_else(tools::cli::default_jobs);
     eprintln!(
         "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
     );
@@ -64,7 +64,7 @@ fn body() -> anyhow::Result<ExitCode> {
             for note in &notes {
                 eprintln!("note: {note}");
             }
-            (tree, Some(tests::runner::copies_target_dir(&root)))
+            (tree, Some(tools::runner::copies_target_dir(&root)))
         }
     };
     let options = Options {
@@ -88,5 +88,5 @@ fn body() -> anyhow::Result<ExitCode> {
     std::fs::write(&output, serde_json::to_string_pretty(&json)? + "\n")
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!("wrote {}", output.display());
-    Ok(tests::cli::status(failed == 0))
+    Ok(tools::cli::status(failed == 0))
 }

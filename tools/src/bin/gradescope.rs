@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tests::grade;
-use tests::manifest::{Manifest, find_root};
+use tools::grade;
+use tools::manifest::{Manifest, find_root};
 
 #[derive(Parser)]
 #[command(about = "Build the Gradescope autograder zip")]
@@ -19,7 +19,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tests::cli::run("gradescope", body)
+    tools::cli::run("gradescope", body)
 }
 
 fn body() -> anyhow::Result<ExitCode> {

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tests::grade::{self, Options};
-use tests::handout;
-use tests::manifest::{Manifest, find_root};
+use tools::grade::{self, Options};
+use tools::handout;
+use tools::manifest::{Manifest, find_root};
 
 #[derive(Parser)]
 #[command(about = "Generate the student handout from the reference solution")]
@@ -27,7 +27,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tests::cli::run("handout", body)
+    tools::cli::run("handout", body)
 }
 
 fn body() -> anyhow::Result<ExitCode> {
@@ -74,9 +74,9 @@ fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {
     let labs: Vec<_> = manifest.labs.iter().collect();
     let options = Options {
         runs: Some(1),
-        jobs: tests::cli::default_jobs(),
+        jobs: tools::cli::default_jobs(),
         base_seed: rand::random(),
-        target_dir: Some(tests::runner::copies_target_dir(root)),
+        target_dir: Some(tools::runner::copies_target_dir(root)),
     };
     let results = grade::grade(&tree, &labs, &options)?;
     if let Some(broken) = results.iter().find_map(|r| r.build_error.as_ref()) {

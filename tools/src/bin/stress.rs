@@ -9,8 +9,8 @@ use std::time::Duration;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tests::manifest::{Manifest, find_root};
-use tests::{runner, stress};
+use tools::manifest::{Manifest, find_root};
+use tools::{runner, stress};
 
 #[derive(Parser)]
 #[command(about = "Run many seeds of some tests in parallel; keep the logs of failing seeds")]
@@ -37,7 +37,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tests::cli::run("stress", body)
+    tools::cli::run("stress", body)
 }
 
 fn body() -> anyhow::Result<ExitCode> {
@@ -69,12 +69,12 @@ fn body() -> anyhow::Result<ExitCode> {
     let failed = stress::run(&stress::Options {
         cases,
         iterations: args.iterations,
-        jobs: args.jobs.unwrap_or_else(tests::cli::default_jobs),
+        jobs: args.jobs.unwrap_or_else(tools::cli::default_jobs),
         base_seed,
         timeout: Duration::from_secs(args.timeout.unwrap_or(lab.timeout_secs)),
         seeded: lab.seeded,
         exclusive: lab.exclusive,
         log_dir: std::env::current_dir()?.join(&args.logs),
     })?;
-    Ok(tests::cli::status(failed == 0))
+    Ok(tools::cli::status(failed == 0))
 }

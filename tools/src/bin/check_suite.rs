@@ -8,8 +8,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tests::manifest::{Manifest, find_root};
-use tests::suite_check;
+use tools::manifest::{Manifest, find_root};
+use tools::suite_check;
 
 #[derive(Parser)]
 #[command(about = "Check that every curated bug makes its lab's graded suite fail")]
@@ -25,7 +25,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tests::cli::run("check-suite", body)
+    tools::cli::run("check-suite", body)
 }
 
 fn body() -> anyhow::Result<ExitCode> {
@@ -33,7 +33,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
     let labs = manifest.select(&args.labs)?;
-    let jobs = args.jobs.unwrap_or_else(tests::cli::default_jobs);
+    let jobs = args.jobs.unwrap_or_else(tools::cli::default_jobs);
     let verdicts = suite_check::check(&root, &manifest, &labs, args.runs, jobs)?;
     anyhow::ensure!(
         !verdicts.is_empty(),
@@ -96,5 +96,5 @@ fn body() -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
-    Ok(tests::cli::status(missed == 0))
+    Ok(tools::cli::status(missed == 0))
 }

@@ -159,7 +159,7 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
                 ""
             };
             println!(
-                "{}\n  log: {}{verdict}\n  view: cargo run -q -p tests --release --bin logs -- {} -c 5",
+                "{}\n  log: {}{verdict}\n  view: cargo run -q -p tools --release --bin logs -- {} -c 5",
                 replay_command(&case.package, &case.full_name, *seed),
                 relative(&path),
                 relative(&path)
