@@ -27,19 +27,32 @@ struct Pong {
     success: bool,
 }
 
-/// Three nodes, each with a server and an end to both others; every node's task calls its peers
-/// in turn until `calls` RPCs have completed in total. Returns the wall time the calls took.
-fn three_node_calls(calls: u64) -> Duration {
+/// How the nodes of a benchmark call each other.
+#[derive(Clone, Copy)]
+enum Pattern {
+    /// Each node calls its peers one after another, waiting for each reply.
+    InTurn,
+    /// Each node calls all its peers at once and waits for every reply, then again: the traffic of
+    /// a Raft leader replicating to its followers, from every node.
+    AllAtOnce,
+}
+
+/// `n` nodes, each with a server and an end to every other; every node's task calls its peers
+/// in the given pattern until `calls` RPCs have completed in total. Returns the wall time the
+/// calls took.
+fn cluster_calls(n: usize, pattern: Pattern, calls: u64) -> Duration {
     let wall = Rc::new(Cell::new(Duration::ZERO));
     sim::Builder::new("bench")
         .seed(1)
         .iterations(1)
+        // Every message takes a few milliseconds of virtual time: a long run needs a long limit.
+        .time_limit(Duration::from_secs(1 << 30))
         .check_determinism(false)
         .try_run(|| {
             let wall = wall.clone();
             async move {
                 let net = Network::new();
-                let nodes: Vec<Node> = (0..3).map(|i| Node::new(&format!("S{i}"))).collect();
+                let nodes: Vec<Node> = (0..n).map(|i| Node::new(&format!("S{i}"))).collect();
                 for (i, node) in nodes.iter().enumerate() {
                     let server = node.enter(|| {
                         let s = Server::new();
@@ -57,11 +70,12 @@ fn three_node_calls(calls: u64) -> Duration {
                     net.add_server(&i.to_string(), server);
                 }
                 let start = Instant::now();
+                let per_node = calls / n as u64;
                 let tasks: Vec<_> = nodes
                     .iter()
                     .enumerate()
                     .map(|(i, node)| {
-                        let ends: Vec<_> = (0..3)
+                        let ends: Vec<_> = (0..n)
                             .filter(|&j| j != i)
                             .map(|j| {
                                 let name = format!("{i}-{j}");
@@ -71,7 +85,6 @@ fn three_node_calls(calls: u64) -> Duration {
                                 end
                             })
                             .collect();
-                        let share = calls / 3 + u64::from((i as u64) < calls % 3);
                         node.spawn(async move {
                             let ping = Ping {
                                 term: 3,
@@ -80,11 +93,26 @@ fn three_node_calls(calls: u64) -> Duration {
                                 prev_term: 2,
                                 commit: 99,
                             };
-                            for k in 0..share {
-                                let end = &ends[k as usize % 2];
-                                let pong: Pong =
-                                    end.call("Raft.AppendEntries", &ping).await.unwrap();
-                                black_box(pong.success);
+                            let call = |end: &labrpc::ClientEnd| {
+                                let (end, ping) = (end.clone(), ping.clone());
+                                async move {
+                                    let pong: Pong =
+                                        end.call("Raft.AppendEntries", &ping).await.unwrap();
+                                    black_box(pong.success);
+                                }
+                            };
+                            let rounds = per_node / ends.len() as u64;
+                            for _ in 0..rounds {
+                                match pattern {
+                                    Pattern::InTurn => {
+                                        for end in &ends {
+                                            call(end).await;
+                                        }
+                                    }
+                                    Pattern::AllAtOnce => {
+                                        futures::future::join_all(ends.iter().map(call)).await;
+                                    }
+                                }
                             }
                         })
                     })
@@ -102,8 +130,17 @@ fn three_node_calls(calls: u64) -> Duration {
 fn rpc_throughput(c: &mut Criterion) {
     let mut g = c.benchmark_group("simulated_rpc");
     g.throughput(Throughput::Elements(1));
+    // Only whole rounds run: measure a multiple of one round's calls and scale the time back.
+    let per_call = |n: usize, pattern: Pattern, iters: u64| {
+        let round = (n * (n - 1)) as u64;
+        let calls = iters.max(round).next_multiple_of(round);
+        cluster_calls(n, pattern, calls).mul_f64(iters as f64 / calls as f64)
+    };
     g.bench_function("reliable_3_nodes_small_args", |b| {
-        b.iter_custom(three_node_calls)
+        b.iter_custom(|iters| per_call(3, Pattern::InTurn, iters))
+    });
+    g.bench_function("reliable_5_nodes_all_at_once", |b| {
+        b.iter_custom(|iters| per_call(5, Pattern::AllAtOnce, iters))
     });
     g.finish();
 }

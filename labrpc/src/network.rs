@@ -1,8 +1,9 @@
 //! The simulated network, with the semantics and numbers of 6.5840's labrpc.
 //!
-//! - Reliable: a request reaches the handler at once and the reply comes back at once.
+//! - Reliable: every request and every reply takes a seeded latency of 0-2 ms (a real network is
+//!   never instant, and the seed must decide how messages interleave; see `sim::interleave`).
 //! - Unreliable: each request waits 0-26 ms, then 10% of requests are lost before the handler
-//!   runs and 10% of replies are lost after it ran.
+//!   runs and 10% of replies are lost after it ran. Replies take the same seeded latency.
 //! - Long reordering: 2/3 of replies are held back 200-2199 ms (skewed towards the short end).
 //! - A call on a disabled or unconnected end, or to a deleted server, fails after 0-99 ms, or after
 //!   0-6999 ms with long delays on.
@@ -319,13 +320,7 @@ impl ClientEnd {
                 trace(Event::Unreachable, self.id, &end_name, "", method, 0);
                 Err(RpcError::Unavailable)
             }
-            Ok(req) if req.reliable => net.clone().deliver(req, method.into(), args).await,
-            Ok(req) => {
-                // The request is on the wire before it reaches the server: it must arrive even if
-                // the caller crashes meanwhile, so it travels in a task of the network's own.
-                let wire = sim::spawn_on(None, net.clone().deliver(req, method.into(), args));
-                wire.await.unwrap_or(Err(RpcError::Unavailable))
-            }
+            Ok(req) => net.clone().deliver(req, method.into(), args).await,
         }
     }
 }
@@ -334,6 +329,16 @@ impl Inner {
     /// A uniform draw in `0..n` from the network's stream.
     fn random(&self, n: u64) -> u64 {
         self.rng.lock().unwrap().random_range(0..n)
+    }
+
+    /// How long one message travels: the seeded latency every message takes, or on an
+    /// unreliable network 0-26 ms for a request, as in 6.5840.
+    fn travel_time(&self, unreliable_request: bool) -> Duration {
+        if unreliable_request {
+            Duration::from_millis(self.random(27))
+        } else {
+            sim::latency(&mut *self.rng.lock().unwrap())
+        }
     }
 
     /// Whether the request's server is gone: its end disabled or the server replaced or deleted.
@@ -353,15 +358,18 @@ impl Inner {
         args: Vec<u8>,
     ) -> Result<Vec<u8>, RpcError> {
         let ev = |event, len| trace(event, req.end, &req.end_name, &req.target, &method, len);
-        if !req.reliable {
-            sleep(Duration::from_millis(self.random(27))).await;
-            if self.random(1000) < 100 {
-                ev(Event::DropRequest, args.len());
-                return Err(RpcError::Unavailable);
-            }
+        let delay = self.travel_time(!req.reliable);
+        if !req.reliable && self.random(1000) < 100 {
+            sleep(delay).await;
+            ev(Event::DropRequest, args.len());
+            return Err(RpcError::Unavailable);
         }
-        ev(Event::Dispatch, args.len());
-        let mut handler = match req.server.dispatch(&method, args) {
+        let arrived = {
+            let (end, end_name, target) = (req.end, req.end_name.clone(), req.target.clone());
+            let (method, len) = (method.clone(), args.len());
+            move || trace(Event::Dispatch, end, &end_name, &target, &method, len)
+        };
+        let mut handler = match req.server.dispatch(&method, args, delay, arrived) {
             Dispatched::Failed(e) => return Err(programming_error(e)),
             Dispatched::Running(task) => task,
         };
@@ -411,6 +419,11 @@ impl Inner {
         if req.long_reordering && self.random(900) < 600 {
             let extra = self.random(1 + self.random(2000));
             sleep(Duration::from_millis(200 + extra)).await;
+        } else {
+            let delay = self.travel_time(false);
+            if !delay.is_zero() {
+                sleep(delay).await;
+            }
         }
         self.total_bytes
             .fetch_add(reply.len() as u64, Ordering::Relaxed);

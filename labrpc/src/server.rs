@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::time::Duration;
 
 use crate::codec;
 use crate::error::RpcError;
@@ -149,11 +150,20 @@ impl Server {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    /// Starts the handler of `method` on the server's node.
-    pub(crate) fn dispatch(&self, method: &str, args: Vec<u8>) -> Dispatched {
-        self.inner.count.fetch_add(1, Ordering::Relaxed);
+    /// Hands a request to the server: the handler of `method` starts on the server's node once
+    /// the request has travelled for `delay`, when `arrived` runs (the network traces it) and the
+    /// RPC counts as dispatched. From the moment it is sent the request belongs to the server's
+    /// node, so it still arrives if the caller crashes, and dies if the server does.
+    pub(crate) fn dispatch(
+        &self,
+        method: &str,
+        args: Vec<u8>,
+        delay: Duration,
+        arrived: impl FnOnce() + Send + 'static,
+    ) -> Dispatched {
         let handler = self.inner.methods.lock().unwrap().get(method).cloned();
         let Some(handler) = handler else {
+            self.inner.count.fetch_add(1, Ordering::Relaxed);
             let known: Vec<String> = self.inner.methods.lock().unwrap().keys().cloned().collect();
             return Dispatched::Failed(RpcError::UnknownMethod {
                 method: method.to_string(),
@@ -164,7 +174,15 @@ impl Server {
                 },
             });
         };
-        let running = handler(args);
+        let inner = self.inner.clone();
+        let running = async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            arrived();
+            inner.count.fetch_add(1, Ordering::Relaxed);
+            handler(args).await
+        };
         let task = sim::spawn_on(self.inner.node.as_ref().map(Node::inner), running);
         Dispatched::Running(task)
     }

@@ -13,8 +13,10 @@
 //! - `LAB_WATCHDOG_SECS=<s>` sets how long the simulator thread may be stuck (default 30 s).
 //! - `LAB_REPORT=<file>` appends each seed's outcome and virtual time to a file, for tools.
 
+mod interleave;
 mod node;
 mod seed;
+mod task;
 pub(crate) mod trace;
 mod watchdog;
 pub(crate) mod world;
@@ -24,9 +26,11 @@ use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::time::{Duration, Instant as WallInstant};
 
+pub(crate) use interleave::latency;
 pub use node::Node;
-pub(crate) use node::{current_node, current_node_name, panic_message, spawn_on};
+pub(crate) use node::{panic_message, spawn_on};
 pub use seed::derive_seed;
+pub(crate) use task::{current_node, current_node_name};
 pub use watchdog::EXIT_STATUS as WATCHDOG_EXIT_STATUS;
 use world::World;
 

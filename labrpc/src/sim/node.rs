@@ -3,24 +3,18 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures::FutureExt;
 use rand_chacha::ChaCha8Rng;
 use tokio::task::{AbortHandle, JoinHandle};
 
+use super::task::{SimTask, enter};
 use super::trace::{Event, Record};
 use super::world;
 
-tokio::task_local! {
-    /// The node whose task is being polled (absent for harness and network tasks).
-    static CURRENT: Arc<NodeInner>;
-}
-
 pub(crate) struct NodeInner {
-    name: Arc<str>,
+    pub(super) name: Arc<str>,
     pub rng: Mutex<ChaCha8Rng>,
     tasks: Mutex<Tasks>,
     crashed: AtomicBool,
@@ -78,7 +72,8 @@ impl Node {
 
     /// Runs `f` as this node: tasks it spawns and servers it creates belong to the node.
     pub fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        CURRENT.sync_scope(self.inner.clone(), f)
+        let _entered = enter(Some(self.inner.clone()));
+        f()
     }
 
     /// Spawns `fut` as a task of this node.
@@ -118,18 +113,8 @@ impl Node {
     }
 }
 
-/// The node of the running task, if any.
-pub(crate) fn current_node() -> Option<Arc<NodeInner>> {
-    CURRENT.try_with(|n| n.clone()).ok()
-}
-
-/// Name of the node of the running task, for log lines.
-pub(crate) fn current_node_name() -> Option<Arc<str>> {
-    CURRENT.try_with(|n| n.name.clone()).ok()
-}
-
 /// Removes a finished (or aborted) task from its node's live set.
-struct Registration {
+pub(crate) struct Registration {
     node: Arc<NodeInner>,
     key: u64,
 }
@@ -147,24 +132,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let who = node.map_or_else(
-        || "the test harness".to_string(),
-        |n| format!("node {}", n.name),
-    );
-    let guarded = async move {
-        match AssertUnwindSafe(fut).catch_unwind().await {
-            Ok(v) => v,
-            Err(payload) => {
-                world::fail(format!(
-                    "a task of {who} panicked: {}",
-                    panic_message(payload.as_ref())
-                ));
-                std::panic::resume_unwind(payload)
-            }
-        }
-    };
     let Some(node) = node else {
-        return tokio::spawn(guarded);
+        return tokio::spawn(SimTask::new(None, None, fut));
     };
     let key = {
         let mut tasks = node.tasks.lock().unwrap();
@@ -175,10 +144,7 @@ where
         node: node.clone(),
         key,
     };
-    let handle = tokio::spawn(CURRENT.scope(node.clone(), async move {
-        let _registration = registration;
-        guarded.await
-    }));
+    let handle = tokio::spawn(SimTask::new(Some(node.clone()), Some(registration), fut));
     if node.crashed.load(Ordering::SeqCst) {
         handle.abort();
     } else {

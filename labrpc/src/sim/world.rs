@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
@@ -19,6 +20,8 @@ pub(crate) struct World {
     start: Cell<Option<Instant>>,
     stopped: Cell<Option<Duration>>,
     pub harness_rng: RefCell<ChaCha8Rng>,
+    /// Decides the order of ready tasks (see `interleave`).
+    scheduler_rng: RefCell<ChaCha8Rng>,
     pub trace: RefCell<Trace>,
     failure: RefCell<Option<String>>,
     pub failed: Notify,
@@ -39,6 +42,7 @@ impl World {
             start: Cell::new(None),
             stopped: Cell::new(None),
             harness_rng: RefCell::new(seed::stream(seed, "harness", 0)),
+            scheduler_rng: RefCell::new(seed::stream(seed, "scheduler", 0)),
             trace: RefCell::new(Trace::new(record)),
             failure: RefCell::new(None),
             failed: Notify::new(),
@@ -136,6 +140,16 @@ pub(crate) fn trace(record: &Record<'_>) {
             world.trace.borrow_mut().add(micros, record);
         }
     });
+}
+
+/// Whether the task about to be polled yields first: true with chance `in_256`/256 inside a run,
+/// never outside one (real processes keep tokio's own order).
+pub(crate) fn draw_yield(in_256: u32) -> bool {
+    WORLD.with(|w| {
+        w.borrow()
+            .as_ref()
+            .is_some_and(|world| world.scheduler_rng.borrow_mut().next_u32() & 0xff < in_256)
+    })
 }
 
 /// Fails the current run with `message`, or prints it when not inside a run.
