@@ -15,6 +15,8 @@ use tests::summary::{Summary, Tally};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep};
 
+mod scenario;
+
 /// "Generously allows solutions to complete elections in one second."
 pub const ELECTION_TIMEOUT: Duration = Duration::from_millis(1000);
 

@@ -7,3 +7,4 @@ mod part_3a;
 mod part_3b;
 mod part_3c;
 mod part_3d;
+mod part_3x;
