@@ -46,7 +46,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&root)?;
     let lab = manifest.select(std::slice::from_ref(&args.lab))?[0];
     eprintln!("building {} ...", lab.krate);
-    let cases: Vec<_> = runner::build_and_list(&root, None, &lab.krate)?
+    let cases: Vec<_> = runner::build_and_list(&root, None, &lab.krate, false)?
         .into_iter()
         .filter(|c| {
             args.pattern

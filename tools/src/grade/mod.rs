@@ -66,7 +66,7 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
     let mut owner = Vec::new();
     for lab in labs {
         eprintln!("building {} ({}) ...", lab.krate, lab.name);
-        let built = runner::build_and_list(tree, options.target_dir.as_deref(), &lab.krate);
+        let built = runner::build_and_list(tree, options.target_dir.as_deref(), &lab.krate, false);
         let cases: Vec<TestCase> = match built {
             Ok(cases) => cases,
             Err(e) => match e.downcast::<BuildFailure>() {

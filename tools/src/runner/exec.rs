@@ -20,6 +20,8 @@ pub struct RunSpec {
 /// How a run ended.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
+    /// Whether the test process started at all (a missing binary is not a failing test).
+    pub started: bool,
     pub passed: bool,
     pub timed_out: bool,
     /// The test's output (stdout then stderr), trimmed to its last lines.
@@ -60,6 +62,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
         Ok(child) => child,
         Err(e) => {
             return RunOutcome {
+                started: false,
                 passed: false,
                 timed_out: false,
                 output: format!("cannot start {}: {e}", spec.case.binary.display()),
@@ -102,6 +105,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
         );
     }
     RunOutcome {
+        started: true,
         passed: !timed_out && status.is_some_and(|s| s.success()),
         timed_out,
         output: last_lines(&output, KEPT_LINES),

@@ -12,7 +12,7 @@ mod progress;
 
 pub use build::{BuildFailure, TestCase, build_and_list, find};
 pub use exec::{RunOutcome, RunSpec, run_one};
-pub use pool::run_all;
+pub use pool::{parallel_map, run_all};
 pub use progress::Progress;
 
 /// Where the tools build copies of the project (the handout check, graded submissions, the suite
