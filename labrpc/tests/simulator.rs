@@ -487,15 +487,13 @@ fn blocking_handler_victim() {
     });
 }
 
+/// The report must reach the terminal the way students run tests: libtest capturing the test's
+/// output (no `--nocapture`), which the process exit would otherwise throw away.
 #[test]
 fn watchdog_ends_a_blocked_test() {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "blocking_handler_victim",
-            "--nocapture",
-        ])
+        .args(["--ignored", "--exact", "blocking_handler_victim"])
+        .env_remove("RUST_TEST_NOCAPTURE")
         .env("LABRPC_WATCHDOG_VICTIM", "1")
         .env("LAB_WATCHDOG_SECS", "1")
         .env("LAB_SEED", "5")
@@ -512,5 +510,11 @@ fn watchdog_ends_a_blocked_test() {
         "{stderr}"
     );
     assert!(stderr.contains("std::thread::sleep"), "{stderr}");
-    assert!(stderr.contains("replay: LAB_SEED=5 cargo test"), "{stderr}");
+    assert!(stderr.contains("seed 5\n"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "replay: LAB_SEED=5 cargo test -p labrpc --release -- --exact blocking_handler_victim"
+        ),
+        "{stderr}"
+    );
 }

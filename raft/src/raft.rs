@@ -631,8 +631,10 @@ impl Raft {
     // STUB:     if data.is_empty() {
     // STUB:         return;
     // STUB:     }
-    // STUB:     // Your code here (3C): decode with labrpc::codec::decode what you saved with
-    // STUB:     // labrpc::codec::encode, then self.peer.persister.save(&state, &snapshot).
+    // STUB:     // Your code here (3C): restore your fields from `data`, decoding it with
+    // STUB:     // labrpc::codec::decode. `data` is whatever you last saved: write a persist() that
+    // STUB:     // encodes your state with labrpc::codec::encode and saves it with
+    // STUB:     // self.peer.persister.save(&state, &snapshot).
     // STUB: }
     // STUB:
     // STUB: /// Starts an election when no leader has been heard from for a while.

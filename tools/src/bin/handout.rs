@@ -1,6 +1,10 @@
 //! `handout`: generates the student handout (solution regions replaced by their stubs,
-//! instructor-only files left out) and builds it; `--check` also verifies that every graded test
-//! of every lab fails on it, which `make test` runs.
+//! instructor-only files left out) and checks that it builds; `--check` also verifies that every
+//! graded test of every lab fails on it, which `make test` runs.
+//!
+//! The build is the one students run (release test binaries), into the project's
+//! `target/copies` rather than the handout: the handout stays source only, ready to hand out, and
+//! the build shares its cache with the handout check and the grader's copies.
 
 use std::path::PathBuf;
 
@@ -47,11 +51,15 @@ fn body() -> anyhow::Result<ExitCode> {
         generated.stubbed.len()
     );
     if !args.no_build {
-        println!("building it (cargo build --workspace --tests) ...");
+        let target = tools::runner::copies_target_dir(&root);
+        println!(
+            "building it as students will (cargo test --workspace --release --no-run), into {} ...",
+            target.display()
+        );
         let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
-            .args(["build", "--workspace", "--tests"])
+            .args(["test", "--workspace", "--release", "--no-run"])
             .current_dir(&out)
-            .env_remove("CARGO_TARGET_DIR")
+            .env("CARGO_TARGET_DIR", &target)
             .status()?;
         anyhow::ensure!(
             status.success(),
