@@ -63,7 +63,7 @@ impl Job {
         let status = p.wait();
         assert!(
             status.is_some_and(|s| s.success()),
-            "mrsequential {app} {}:\n{}",
+            "mrsequential {app} failed: it {}\n{}",
             p.describe_end(status),
             p.log()
         );
@@ -82,7 +82,7 @@ impl Job {
         while !self.socket.exists() {
             if let Some(status) = p.poll() {
                 panic!(
-                    "mrcoordinator {} before creating its socket:\n{}",
+                    "mrcoordinator ended before creating its socket: it {}\n{}",
                     p.describe_end(Some(status)),
                     p.log()
                 );
