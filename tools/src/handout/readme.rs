@@ -33,8 +33,8 @@ pub fn student_readme(manifest: &Manifest) -> String {
             lab.id,
         );
     }
-    s += "\n`make` alone lists every command. The first build takes a few minutes; later ones only \
-          rebuild what you changed.\n\n\
+    s += "\n`make` alone lists every command. A lab's first build takes about two minutes on a \
+          2-core machine; later ones only rebuild what you changed.\n\n\
           ## Tools\n\n\
           ```\n\
           make grade LABS=lab2                     # grade your work as the course will (score table)\n\
