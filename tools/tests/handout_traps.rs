@@ -1,18 +1,11 @@
 //! Traps of the handout that cost a student points without warning.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use tools::grade::{self, Options, TestResult};
+use common::{one_run_each, root};
+use tools::grade::{self, TestResult};
 use tools::handout::{self, fingerprint};
 use tools::manifest::Manifest;
-use tools::{cli, runner};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn outcomes(results: &[TestResult]) -> Vec<(String, bool)> {
     results
@@ -55,12 +48,7 @@ fn a_kvsrv_clerk_using_tokio_grades_the_same_locally_and_when_submitted() {
         "only student files changed"
     );
 
-    let options = Options {
-        runs: Some(1),
-        jobs: cli::default_jobs(),
-        base_seed: 7,
-        target_dir: Some(runner::copies_target_dir(&root)),
-    };
+    let options = one_run_each(&root, 7);
     let local = outcomes(&grade::grade(&student, &[lab], &options).unwrap());
     assert!(local.iter().all(|(_, passed)| *passed), "{local:?}");
 

@@ -4,18 +4,14 @@
 //! trivially when nothing is saved. This builds exactly that Raft from the reference, in a copy
 //! of the project, and grades it.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use tools::grade::{self, Options};
+use std::path::Path;
+
+use common::{one_run_each, root};
+use tools::grade;
 use tools::manifest::{Lab, Manifest};
-use tools::{cli, runner, tree};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
+use tools::tree;
 
 /// Replaces the one occurrence of `find` in `file` (under `tree`) by `replace`.
 fn edit(tree: &Path, file: &str, find: &str, replace: &str) {
@@ -60,12 +56,7 @@ fn a_raft_with_only_3a_and_3b_scores_zero_on_3c_and_3d() {
         "if true {",
     );
 
-    let options = Options {
-        runs: Some(1),
-        jobs: cli::default_jobs(),
-        base_seed: 13,
-        target_dir: Some(runner::copies_target_dir(&root)),
-    };
+    let options = one_run_each(&root, 13);
     let done = parts_of(raft, &["3A", "3B"]);
     let not_done = parts_of(raft, &["3C", "3D"]);
     let results = grade::grade(&copy, &[&done, &not_done], &options).unwrap();
