@@ -86,6 +86,45 @@ fn unreliable_drop_rates_and_delays() {
     });
 }
 
+/// Reliable network: one request and one reply in eight take 1 or 2 ms, the others none.
+#[test]
+fn reliable_latency() {
+    sim::run("reliable_latency", || async {
+        const N: usize = 20_000;
+        let (_net, ends) = probe_network(N);
+        let results = probe_all(&ends).await;
+        for (what, times) in [
+            (
+                "request",
+                results
+                    .iter()
+                    .map(|&(sent, ran, _)| ran.expect("reliable network") - sent)
+                    .collect::<Vec<u64>>(),
+            ),
+            (
+                "reply",
+                results
+                    .iter()
+                    .map(|&(_, ran, replied)| replied - ran.expect("reliable network"))
+                    .collect(),
+            ),
+        ] {
+            let ms: BTreeSet<u64> = times.iter().map(|t| t / 1000).collect();
+            assert_eq!(
+                ms,
+                (0..=2).collect(),
+                "{what} latencies must cover 0..=2 ms"
+            );
+            let delayed = times.iter().filter(|&&t| t > 0).count() as f64 / N as f64;
+            // 3 standard deviations of a 1/8 rate over 20,000 trials is about 0.7%.
+            assert!(
+                (0.118..0.132).contains(&delayed),
+                "{what}s delayed: {delayed}"
+            );
+        }
+    });
+}
+
 /// Long reordering: 2/3 of replies are held for 200-2199 ms, skewed towards the short end.
 #[test]
 fn long_reordering_delays() {
@@ -94,11 +133,12 @@ fn long_reordering_delays() {
         let (net, ends) = probe_network(N);
         net.set_long_reordering(true);
         let results = probe_all(&ends).await;
-        let held: Vec<u64> = results
+        let reply_times: Vec<u64> = results
             .iter()
             .map(|&(_, ran, replied)| (replied - ran.expect("reliable network")) / 1000)
-            .filter(|&d| d > 0)
             .collect();
+        // A reply not held back takes the ordinary latency, at most 2 ms.
+        let held: Vec<u64> = reply_times.iter().copied().filter(|&d| d > 2).collect();
         let fraction = held.len() as f64 / N as f64;
         assert!(
             (0.65..0.683).contains(&fraction),
@@ -487,15 +527,13 @@ fn blocking_handler_victim() {
     });
 }
 
+/// The report must reach the terminal the way students run tests: libtest capturing the test's
+/// output (no `--nocapture`), which the process exit would otherwise throw away.
 #[test]
 fn watchdog_ends_a_blocked_test() {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "blocking_handler_victim",
-            "--nocapture",
-        ])
+        .args(["--ignored", "--exact", "blocking_handler_victim"])
+        .env_remove("RUST_TEST_NOCAPTURE")
         .env("LABRPC_WATCHDOG_VICTIM", "1")
         .env("LAB_WATCHDOG_SECS", "1")
         .env("LAB_SEED", "5")
@@ -512,5 +550,53 @@ fn watchdog_ends_a_blocked_test() {
         "{stderr}"
     );
     assert!(stderr.contains("std::thread::sleep"), "{stderr}");
-    assert!(stderr.contains("replay: LAB_SEED=5 cargo test"), "{stderr}");
+    assert!(stderr.contains("seed 5\n"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "replay: LAB_SEED=5 cargo test -p labrpc --release -- --exact blocking_handler_victim"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Tasks ready at the same instant run in an order the seed decides: the same on a replay, and
+/// not simply the order they were spawned in.
+#[test]
+fn ready_tasks_run_in_seeded_order() {
+    let order_for = |seed: u64| {
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let recorded = order.clone();
+        sim::Builder::new("ready_tasks_run_in_seeded_order")
+            .seed(seed)
+            .iterations(1)
+            .check_determinism(false)
+            .try_run(move || {
+                let order = recorded.clone();
+                async move {
+                    order.lock().unwrap().clear();
+                    let tasks: Vec<_> = (0..10)
+                        .map(|i| {
+                            let order = order.clone();
+                            labrpc::spawn(async move { order.lock().unwrap().push(i) })
+                        })
+                        .collect();
+                    for t in tasks {
+                        t.await.unwrap();
+                    }
+                }
+            })
+            .unwrap();
+        order.lock().unwrap().clone()
+    };
+    let spawned: Vec<i32> = (0..10).collect();
+    let orders: Vec<Vec<i32>> = (1..=20).map(order_for).collect();
+    assert_eq!(orders[0], order_for(1), "a seed must replay its order");
+    assert!(
+        orders.iter().any(|o| *o != spawned),
+        "20 seeds all ran ten ready tasks in spawn order"
+    );
+    assert!(
+        orders.iter().any(|o| *o != orders[0]),
+        "20 seeds all gave the same order"
+    );
 }

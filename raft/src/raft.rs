@@ -38,6 +38,10 @@ pub struct Raft {
     pub(crate) peer: Arc<Peer>,
 }
 
+// BEGIN SOLUTION
+// END SOLUTION
+// STUB: // Your code will read every field; until it does, the compiler would warn.
+// STUB: #[allow(dead_code)]
 pub(crate) struct Peer {
     /// RPC ends to every peer, this one included; `peers[me]` is this peer.
     pub(crate) peers: Vec<ClientEnd>,
@@ -626,13 +630,13 @@ impl Raft {
         }
     }
     // END SOLUTION
-    // STUB: /// Restores state saved by a previous instance (empty if there is none).
+    // STUB: /// Restores state saved by a previous instance (`data` is empty if there is none).
     // STUB: fn read_persist(&self, data: &[u8]) {
-    // STUB:     if data.is_empty() {
-    // STUB:         return;
-    // STUB:     }
-    // STUB:     // Your code here (3C): decode with labrpc::codec::decode what you saved with
-    // STUB:     // labrpc::codec::encode, then self.peer.persister.save(&state, &snapshot).
+    // STUB:     // Your code here (3C): unless `data` is empty (nothing saved yet), restore your
+    // STUB:     // fields from it, decoding it with labrpc::codec::decode. `data` is whatever you
+    // STUB:     // last saved: write a persist() that encodes your state with
+    // STUB:     // labrpc::codec::encode and saves it with self.peer.persister.save(&state, &snapshot).
+    // STUB:     let _ = data;
     // STUB: }
     // STUB:
     // STUB: /// Starts an election when no leader has been heard from for a while.

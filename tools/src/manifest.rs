@@ -203,7 +203,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let m = Manifest::load(&root).unwrap();
         let raft = &m.select(&["raft".into()]).unwrap()[0];
-        assert_eq!(raft.graded_tests().count(), 28);
+        assert_eq!(raft.graded_tests().count(), 32);
         assert!((raft.points() - 100.0).abs() < 1e-9);
         assert!(m.is_student_file("raft/src/raft.rs"));
         assert!(!m.is_student_file("raft/src/lib.rs"));

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::grade::failure_reason;
+use crate::logview;
 use crate::runner::{self, RunOutcome, RunSpec, TestCase, replay_command};
 
 /// What to stress.
@@ -146,7 +147,12 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
                 case: case.clone(),
                 seed: *seed,
                 timeout: options.timeout,
-                env: vec![("LAB_LOG".into(), "1".into())],
+                // Uncaptured, so the log survives a run that ends without libtest printing what
+                // it captured: a watchdog exit, a wall-clock kill.
+                env: vec![
+                    ("LAB_LOG".into(), "1".into()),
+                    ("RUST_TEST_NOCAPTURE".into(), "1".into()),
+                ],
             });
             std::fs::write(&path, &replay.output)?;
             let verdict = if replay.passed {
@@ -158,8 +164,12 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
             } else {
                 ""
             };
+            let columns = match logview::columns_needed(&replay.output) {
+                0 => String::new(),
+                n => format!(" -c {n}"),
+            };
             println!(
-                "{}\n  log: {}{verdict}\n  view: cargo run -q -p tools --release --bin logs -- {} -c 5",
+                "{}\n  log: {}{verdict}\n  view: cargo run -q -p tools --release --bin logs -- {}{columns}",
                 replay_command(&case.package, &case.full_name, *seed),
                 relative(&path),
                 relative(&path)

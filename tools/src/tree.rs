@@ -61,8 +61,14 @@ fn project_files(root: &Path, excluded: &[PathBuf]) -> anyhow::Result<Vec<PathBu
     Ok(files)
 }
 
-/// Every file under `root`, sorted, but version control and top-level build output (for trees that
-/// are not git checkouts: an unpacked autograder, a submission, a generated handout).
+/// Where the grader writes its results, under the directory it runs in.
+pub const GRADE_RESULTS: &str = "grade-results";
+/// Where the stress runner keeps the logs of failing seeds.
+pub const STRESS_LOGS: &str = "stress-logs";
+
+/// Every file under `root`, sorted, but version control, top-level build output and the tools'
+/// own output (for trees that are not git checkouts: an unpacked autograder, a submission, a
+/// generated handout).
 pub fn walk(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -70,7 +76,8 @@ pub fn walk(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name == ".git" || (dir == root && name.starts_with("target")) {
+            let tool_output = [GRADE_RESULTS, STRESS_LOGS].contains(&name.as_str());
+            if name == ".git" || (dir == root && (name.starts_with("target") || tool_output)) {
                 continue;
             }
             if entry.file_type()?.is_dir() {

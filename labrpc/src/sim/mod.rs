@@ -206,6 +206,9 @@ impl Builder {
     {
         let (report, recorded) = self.run_once(seed, check, body)?;
         if check {
+            // Said before the second run, so that its own output (a second summary line) is
+            // not mistaken for another test.
+            println!("LAB_CHECK_DETERMINISM: running seed {seed} again to compare the two runs");
             let (again, recorded_again) = self.run_once(seed, true, body)?;
             if let Some(divergence) = trace::first_divergence(&recorded, &recorded_again) {
                 return Err(self.failure(
@@ -219,6 +222,10 @@ impl Builder {
                     None,
                 ));
             }
+            println!(
+                "LAB_CHECK_DETERMINISM: seed {seed} replayed identically ({} network events)",
+                report.events
+            );
         }
         Ok(report)
     }

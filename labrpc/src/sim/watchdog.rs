@@ -34,7 +34,7 @@ impl Watchdog {
                         last = now;
                         since = Instant::now();
                     } else if since.elapsed() >= limit && !stopped.load(Ordering::Relaxed) {
-                        eprintln!("{report}");
+                        print_uncaptured(&report);
                         std::process::exit(EXIT_STATUS);
                     }
                 }
@@ -45,6 +45,16 @@ impl Watchdog {
             thread: Some(thread),
         }
     }
+}
+
+/// Writes straight to the process's standard error. `eprintln!` would go into libtest's capture
+/// buffer (this thread inherits the test's), which is lost when the process exits: under a plain
+/// `cargo test`, or in a tool's log, the student would see no test name, seed or replay command.
+fn print_uncaptured(report: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{report}");
+    let _ = stderr.flush();
 }
 
 impl Drop for Watchdog {

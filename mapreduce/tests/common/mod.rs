@@ -6,6 +6,7 @@
 
 use std::fs::{self, File};
 use std::io::Write as _;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,7 +63,8 @@ impl Job {
         let status = p.wait();
         assert!(
             status.is_some_and(|s| s.success()),
-            "mrsequential {app} failed ({status:?}):\n{}",
+            "mrsequential {app} failed: it {}\n{}",
+            p.describe_end(status),
             p.log()
         );
         let out = self.cwd.join("mr-out-0");
@@ -80,7 +82,8 @@ impl Job {
         while !self.socket.exists() {
             if let Some(status) = p.poll() {
                 panic!(
-                    "mrcoordinator exited ({status:?}) before creating its socket:\n{}",
+                    "mrcoordinator ended before creating its socket: it {}\n{}",
+                    p.describe_end(Some(status)),
                     p.log()
                 );
             }
@@ -151,22 +154,38 @@ impl Job {
         files
     }
 
-    /// Every log of the job's processes, for a failure message.
-    pub fn logs(&self) -> String {
+    /// The job's process logs, in start order, with their file names.
+    fn process_logs(&self) -> Vec<(String, String)> {
         let mut logs: Vec<PathBuf> = fs::read_dir(self.dir.path().join("logs"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         logs.sort();
-        let mut all = String::new();
-        for log in logs {
-            let text = fs::read_to_string(&log).unwrap_or_default();
-            if !text.trim().is_empty() {
+        logs.iter()
+            .map(|log| {
                 let name = log.file_name().unwrap().to_string_lossy().into_owned();
+                (name, fs::read_to_string(log).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// Every log of the job's processes, for a failure message.
+    pub fn logs(&self) -> String {
+        let mut all = String::new();
+        for (name, text) in self.process_logs() {
+            if !text.trim().is_empty() {
                 all.push_str(&format!("--- log of {name}:\n{}\n", tail(&text, 20)));
             }
         }
         all
+    }
+
+    /// The first panic of any process of the job, as `<log name> panicked at <place>: <message>`:
+    /// the likeliest cause of a failure, and otherwise buried in the logs below the verdict.
+    fn first_panic(&self) -> Option<String> {
+        self.process_logs()
+            .iter()
+            .find_map(|(name, text)| Some(format!("{name} {}", panic_in(text)?)))
     }
 }
 
@@ -213,6 +232,26 @@ impl Proc {
         tail(&fs::read_to_string(&self.log).unwrap_or_default(), 20)
     }
 
+    /// How it ended (`status` from [`Proc::wait`] or [`Proc::poll`]), in words: its panic if it
+    /// panicked, else its exit status or signal.
+    pub fn describe_end(&self, status: Option<ExitStatus>) -> String {
+        let log = fs::read_to_string(&self.log).unwrap_or_default();
+        if let Some(panic) = panic_in(&log) {
+            return panic;
+        }
+        match status {
+            None => format!(
+                "was killed after its time limit of {} s",
+                self.limit.as_secs()
+            ),
+            Some(status) => match (status.code(), status.signal()) {
+                (Some(code), _) => format!("exited with status {code}"),
+                (None, Some(signal)) => format!("was killed by signal {signal}"),
+                (None, None) => format!("ended ({status})"),
+            },
+        }
+    }
+
     /// Sends SIGKILL, as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -254,8 +293,11 @@ pub fn finish(name: &str, job: &Job, verdict: Result<(), String>) {
         Ok(()) => announce(&format!("--- {name} test: PASS")),
         Err(reason) => {
             announce(&format!("--- {reason}\n--- {name} test: FAIL"));
+            let panic = job
+                .first_panic()
+                .map_or_else(String::new, |p| format!("; first panic: {p}"));
             panic!(
-                "{name} test failed: {reason}\n(job directory {})\n{}",
+                "{name} test failed: {reason}{panic}\n(job directory {})\n{}",
                 job.cwd.display(),
                 job.logs()
             );
@@ -281,6 +323,17 @@ pub fn same_output(what: &str, actual: &[String], correct: &[String]) -> Result<
         first + 1,
         actual.get(first),
         correct.get(first)
+    ))
+}
+
+/// A Rust panic in a process's output, as `panicked at <place>: <message>`.
+fn panic_in(log: &str) -> Option<String> {
+    let mut lines = log.lines();
+    let place = lines.find_map(|l| l.split_once("panicked at ").map(|(_, at)| at))?;
+    let message = lines.next().unwrap_or("").trim();
+    Some(format!(
+        "panicked at {}: {message}",
+        place.trim().trim_end_matches(':')
     ))
 }
 

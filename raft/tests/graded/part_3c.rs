@@ -51,6 +51,9 @@ fn persist1_3c() {
             cfg.connect(i3);
 
             cfg.one(16, servers, true).await;
+
+            // Beyond 6.5840: the committed log must survive a restart of every peer.
+            cfg.check_survives_restart().await;
         },
     );
 }
@@ -99,6 +102,9 @@ fn persist2_3c() {
             }
 
             cfg.one(1000, servers, true).await;
+
+            // Beyond 6.5840: the committed log must survive a restart of every peer.
+            cfg.check_survives_restart().await;
         },
     );
 }
@@ -131,6 +137,9 @@ fn persist3_3c() {
             cfg.connect((leader + 1) % servers);
 
             cfg.one(104, servers, true).await;
+
+            // Beyond 6.5840: the committed log must survive a restart of every peer.
+            cfg.check_survives_restart().await;
         },
     );
 }
@@ -194,6 +203,9 @@ fn figure8_3c() {
         }
 
         cfg.one(random_int(), servers, true).await;
+
+        // Beyond 6.5840: the committed log must survive a restart of every peer.
+        cfg.check_survives_restart().await;
     });
 }
 
@@ -224,6 +236,9 @@ fn unreliable_agree_3c() {
             }
 
             cfg.one(100, servers, true).await;
+
+            // Beyond 6.5840: the committed log must survive a restart of every peer.
+            cfg.check_survives_restart().await;
         },
     );
 }
@@ -279,6 +294,9 @@ fn figure8_unreliable_3c() {
             }
 
             cfg.one(small(), servers, true).await;
+
+            // Beyond 6.5840: the committed log must survive a restart of every peer.
+            cfg.check_survives_restart().await;
         },
     );
 }
@@ -378,8 +396,14 @@ async fn churn(cfg: Config) {
     }
 
     for v1 in values {
-        assert!(really.contains(&v1), "didn't find a value");
+        assert!(
+            really.contains(&v1),
+            "command {v1} was committed during the churn but is missing from the final log"
+        );
     }
+
+    // Beyond 6.5840: the committed log must survive a restart of every peer.
+    cfg.check_survives_restart().await;
 }
 
 #[test]

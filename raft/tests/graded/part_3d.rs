@@ -1,6 +1,6 @@
 //! 3D: log compaction.
 
-use crate::harness::{Cmd, random_int, run};
+use crate::harness::{Cmd, SNAPSHOT_INTERVAL, random_int, run};
 
 /// The bound on a peer's persisted Raft state while the service snapshots every 10 entries.
 ///
@@ -11,9 +11,6 @@ use crate::harness::{Cmd, random_int, run};
 /// command 10: a 1-byte tag and a 9-byte varint) and the other fields about 8, so the same 96
 /// entries are 96 * 12 + 8 = 1160 bytes. A peer that trims its log keeps 25 or fewer.
 const MAX_LOG_SIZE: usize = 1160;
-
-/// The service's snapshot interval, from the harness.
-const SNAPSHOT_INTERVAL: u64 = 10;
 
 fn snap_common(desc: &str, disconnect: bool, reliable: bool, crash: bool) {
     run(3, !reliable, true, desc, |cfg| async move {

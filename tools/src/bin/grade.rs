@@ -5,7 +5,7 @@
 //! `make grade` runs it on the project itself; `--submission DIR` grades a student's files on a
 //! clean copy of the handout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -15,6 +15,7 @@ use clap::Parser;
 use tools::grade::{self, Options};
 use tools::handout;
 use tools::manifest::{Manifest, find_root};
+use tools::tree;
 
 #[derive(Parser)]
 #[command(about = "Grade the labs: every graded test, several seeds each, with a score table")]
@@ -33,9 +34,9 @@ struct Args {
     /// Grade the student files found in this directory, on a clean copy of the handout.
     #[arg(long)]
     submission: Option<PathBuf>,
-    /// Where to write Gradescope's results.json.
-    #[arg(long, default_value = "grade-results/results.json")]
-    output: PathBuf,
+    /// Where to write Gradescope's results.json [default: grade-results/results.json].
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -54,17 +55,21 @@ fn body() -> anyhow::Result<ExitCode> {
         "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
     );
 
-    let mut notes = Vec::new();
-    let (tree, target_dir) = match &args.submission {
-        None => (root.clone(), None),
+    let (tree, target_dir, notes) = match &args.submission {
+        None => {
+            // In a student's handout: what the course grader would undo, said before and after.
+            let notes = handout::fingerprint::changes(&root, &manifest)?;
+            warn_protected(&notes);
+            (root.clone(), None, notes)
+        }
         Some(submission) => {
             let tree = root.join("target/graded-submission");
             handout::generate(&root, &manifest, &tree)?;
-            notes = grade::overlay_submission(&manifest, &labs, &tree, submission)?;
+            let notes = grade::overlay_submission(&manifest, &labs, &tree, submission)?;
             for note in &notes {
                 eprintln!("note: {note}");
             }
-            (tree, Some(tools::runner::copies_target_dir(&root)))
+            (tree, Some(tools::runner::copies_target_dir(&root)), notes)
         }
     };
     let options = Options {
@@ -74,13 +79,21 @@ fn body() -> anyhow::Result<ExitCode> {
         target_dir,
     };
     let results = grade::grade(&tree, &labs, &options)?;
-    let (_, failed) = grade::print_report(&results);
+    // Replays must run where the graded code is, not in the instructor's tree.
+    let replay_in = args.submission.is_some().then_some(tree.as_path());
+    let (_, failed) = grade::print_report(&results, replay_in);
+    if args.submission.is_none() {
+        warn_protected(&notes);
+    }
 
     let json = grade::results_json(&results, started.elapsed().as_secs(), &notes);
-    let output = if args.output.is_absolute() {
-        args.output.clone()
+    let output = args
+        .output
+        .unwrap_or_else(|| Path::new(tree::GRADE_RESULTS).join("results.json"));
+    let output = if output.is_absolute() {
+        output
     } else {
-        std::env::current_dir()?.join(&args.output)
+        std::env::current_dir()?.join(output)
     };
     if let Some(dir) = output.parent() {
         std::fs::create_dir_all(dir)?;
@@ -89,4 +102,19 @@ fn body() -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write {}", output.display()))?;
     println!("wrote {}", output.display());
     Ok(tools::cli::status(failed == 0))
+}
+
+/// Loud, because the local score is only the course's if these files are as handed out.
+fn warn_protected(changes: &[String]) {
+    if changes.is_empty() {
+        return;
+    }
+    eprintln!(
+        "\nWARNING: this handout differs from the one you were given in files the course grader \
+         restores. Your grade there can differ from this one:"
+    );
+    for change in changes {
+        eprintln!("  - {change}");
+    }
+    eprintln!();
 }

@@ -1,8 +1,12 @@
 //! `handout`: generates the student handout (solution regions replaced by their stubs,
-//! instructor-only files left out) and builds it; `--check` also verifies that every graded test
-//! of every lab fails on it, which `make test` runs.
+//! instructor-only files left out) and checks that it builds; `--check` also verifies that every
+//! graded test of every lab fails on it, which `make test` runs.
+//!
+//! The build is what students run (each lab's release test binaries, and the tools), into the
+//! project's `target/copies` rather than the handout: the handout stays source only, ready to hand out, and
+//! the build shares its cache with the handout check and the grader's copies.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use std::process::ExitCode;
 
@@ -47,22 +51,48 @@ fn body() -> anyhow::Result<ExitCode> {
         generated.stubbed.len()
     );
     if !args.no_build {
-        println!("building it (cargo build --workspace --tests) ...");
-        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
-            .args(["build", "--workspace", "--tests"])
-            .current_dir(&out)
-            .env_remove("CARGO_TARGET_DIR")
+        build_as_students_do(&root, &manifest, &out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds what students run, each lab's tests and the tools, in release mode as they do, into the
+/// project's `target/copies`.
+fn build_as_students_do(root: &Path, manifest: &Manifest, handout: &Path) -> anyhow::Result<()> {
+    let target = tools::runner::copies_target_dir(root);
+    let cargo = std::env::var("CARGO").unwrap_or("cargo".into());
+    let labs = manifest
+        .labs
+        .iter()
+        .flat_map(|lab| ["-p", lab.krate.as_str()]);
+    let builds: [Vec<&str>; 2] = [
+        ["test", "--release", "--no-run"]
+            .into_iter()
+            .chain(labs)
+            .collect(),
+        vec!["build", "--release", "-p", "tools", "--bins"],
+    ];
+    for args in builds {
+        println!(
+            "building: cargo {} (into {})",
+            args.join(" "),
+            target.display()
+        );
+        let status = std::process::Command::new(&cargo)
+            .args(&args)
+            .current_dir(handout)
+            .env("CARGO_TARGET_DIR", &target)
             .status()?;
         anyhow::ensure!(
             status.success(),
             "the handout does not build (see the errors above)"
         );
-        println!("the handout builds");
     }
-    Ok(ExitCode::SUCCESS)
+    println!("the handout builds");
+    Ok(())
 }
 
-fn check(root: &std::path::Path, manifest: &Manifest) -> anyhow::Result<()> {
+fn check(root: &Path, manifest: &Manifest) -> anyhow::Result<()> {
     let tree = root.join("target/handout-check");
     let generated = handout::generate(root, manifest, &tree)?;
     eprintln!(

@@ -32,7 +32,7 @@ struct Args {
     #[arg(long)]
     timeout: Option<u64>,
     /// Where to keep the logs of failing seeds.
-    #[arg(long, default_value = "stress-logs")]
+    #[arg(long, default_value = tools::tree::STRESS_LOGS)]
     logs: PathBuf,
 }
 

@@ -83,7 +83,8 @@ fn test_output(r: &TestResult) -> String {
     );
     for (seed, outcome) in r.failed_runs() {
         out += &format!(
-            "\n\nFailed{}: {}\nReplay it exactly with:\n  {}",
+            "\n\nFailed{}: {}\nReplay it exactly in your copy of the handout, with these files \
+             in place:\n  {}",
             seed.map_or_else(String::new, |s| format!(" with seed {s}")),
             failure_reason(outcome),
             replay_command(&r.package, &r.full_name, *seed)

@@ -4,7 +4,7 @@
 mod gradescope;
 mod report;
 mod submission;
-mod zip;
+pub(crate) mod zip;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -134,6 +134,15 @@ pub fn failure_reason(outcome: &RunOutcome) -> String {
         return "timed out (killed after its wall-clock limit)".into();
     }
     let lines: Vec<&str> = outcome.output.lines().collect();
+    // The watchdog ends the process without a panic; the line after its header says why.
+    if let Some(i) = lines
+        .iter()
+        .position(|l| l.contains("labrpc watchdog: test"))
+    {
+        let why = lines.get(i + 1).map_or("", |l| l.trim());
+        let why = why.split(" Likely causes:").next().unwrap_or(why);
+        return format!("stuck, ended by the watchdog: {why}");
+    }
     // The panic message is the line after libtest's "panicked at <location>:" line.
     lines
         .iter()

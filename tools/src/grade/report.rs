@@ -2,12 +2,14 @@
 //! with its replay command, and a final count.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::{TestResult, failure_reason};
 use crate::runner::replay_command;
 
-/// Prints the report; returns (tests passed, tests failed).
-pub fn print_report(results: &[TestResult]) -> (usize, usize) {
+/// Prints the report; returns (tests passed, tests failed). `replay_in` is the directory where the
+/// replay commands must run when it is not the current one (a graded submission's copy).
+pub fn print_report(results: &[TestResult], replay_in: Option<&Path>) -> (usize, usize) {
     // Labs and parts in manifest order: results arrive in that order.
     let mut labs: Vec<(&str, &str)> = Vec::new();
     for r in results {
@@ -74,8 +76,10 @@ pub fn print_report(results: &[TestResult]) -> (usize, usize) {
             for (seed, outcome) in r.failed_runs() {
                 let seed_text = seed.map_or_else(String::new, |s| format!("seed {s}: "));
                 println!("    {seed_text}{}", failure_reason(outcome));
+                let cd =
+                    replay_in.map_or_else(String::new, |dir| format!("cd {} && ", dir.display()));
                 println!(
-                    "      replay: {}",
+                    "      replay: {cd}{}",
                     replay_command(&r.package, &r.full_name, *seed)
                 );
             }

@@ -2,7 +2,7 @@
 //! small, deterministic (fixed timestamps), and without a dependency for one file format.
 
 /// CRC-32 (IEEE), as zip requires.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &byte in data {
         crc ^= u32::from(byte);

@@ -14,6 +14,16 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 
 use layout::Layout;
 
+/// How many columns a log needs: one more than the highest server index that logged a line (0 if
+/// none did), so that `S4`'s lines get a column even if `S3` never logged.
+pub fn columns_needed(log: &str) -> usize {
+    log.lines()
+        .filter_map(|line| parse::parse(line)?.server)
+        .map(|server| server.index + 1)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Which topics to show: `--just` keeps only its topics, `--ignore` then removes its own.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use labrpc::sim;
+use labrpc::{dlog, sim};
 use tokio::task::JoinHandle;
 use tokio::time::{Duration, Instant, sleep};
 
@@ -21,6 +21,20 @@ impl Config {
     pub fn set_links(&self, linked: impl Fn(usize, usize) -> bool) {
         let n = self.inner.n;
         let mut st = self.lock();
+        let cut: Vec<String> = (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .filter(|&(i, j)| !(linked(i, j) && linked(j, i)))
+            .map(|(i, j)| format!("S{i}-S{j}"))
+            .collect();
+        dlog!(
+            TEST,
+            "links cut: {}",
+            if cut.is_empty() {
+                "none".to_string()
+            } else {
+                cut.join(" ")
+            }
+        );
         for i in 0..n {
             let any = (0..n).any(|j| j != i && linked(i, j) && linked(j, i));
             st.connected[i] = any;

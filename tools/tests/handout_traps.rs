@@ -1,0 +1,80 @@
+//! Traps of the handout that cost a student points without warning.
+
+mod common;
+
+use common::{one_run_each, root};
+use tools::grade::{self, TestResult};
+use tools::handout::{self, fingerprint};
+use tools::manifest::Manifest;
+
+fn outcomes(results: &[TestResult]) -> Vec<(String, bool)> {
+    results
+        .iter()
+        .map(|r| {
+            assert!(r.build_error.is_none(), "does not build: {r:?}");
+            (r.name.clone(), r.passed())
+        })
+        .collect()
+}
+
+/// The natural retry loop of Lab 2 sleeps with `tokio::time::sleep`. It must build in the handout
+/// as handed out (no `cargo add`, which the course grader would undo) and grade the same in the
+/// student's handout and on the course grader's copy.
+#[test]
+fn a_kvsrv_clerk_using_tokio_grades_the_same_locally_and_when_submitted() {
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let lab = manifest.select(&["kvsrv".to_string()]).unwrap()[0];
+    let work = root.join("target/handout-traps");
+    let student = work.join("student");
+    handout::generate(&root, &manifest, &student).unwrap();
+    // The student's work: the reference files, the clerk pausing between retries.
+    for file in &lab.student_files {
+        std::fs::copy(root.join(file), student.join(file)).unwrap();
+    }
+    let client = student.join("kvsrv/src/client.rs");
+    let text = std::fs::read_to_string(&client).unwrap();
+    let retry = "Err(RpcError::Unavailable) => continue,";
+    assert!(
+        text.contains(retry),
+        "update the test: the clerk has no `{retry}`"
+    );
+    let pause = "Err(RpcError::Unavailable) => {\n\
+                 tokio::time::sleep(std::time::Duration::from_millis(100)).await\n}";
+    std::fs::write(&client, text.replace(retry, pause)).unwrap();
+    assert_eq!(
+        fingerprint::changes(&student, &manifest).unwrap(),
+        [""; 0],
+        "only student files changed"
+    );
+
+    let options = one_run_each(&root, 7);
+    let local = outcomes(&grade::grade(&student, &[lab], &options).unwrap());
+    assert!(local.iter().all(|(_, passed)| *passed), "{local:?}");
+
+    let graded = work.join("graded");
+    handout::generate(&root, &manifest, &graded).unwrap();
+    let notes = grade::overlay_submission(&manifest, &[lab], &graded, &student).unwrap();
+    assert_eq!(notes, [""; 0]);
+    let submitted = outcomes(&grade::grade(&graded, &[lab], &options).unwrap());
+    assert_eq!(local, submitted);
+}
+
+/// Clippy knows the simulator's rules (docs/labrpc.md) for every lab crate on the simulator.
+#[test]
+fn every_simulated_lab_has_the_simulator_clippy_rules() {
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let rules = std::fs::read_to_string(root.join("raft/clippy.toml")).unwrap();
+    for lab in manifest.labs.iter().filter(|l| l.seeded) {
+        let path = root.join(&lab.krate).join("clippy.toml");
+        let theirs =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            theirs,
+            rules,
+            "{} differs from raft/clippy.toml",
+            path.display()
+        );
+    }
+}
