@@ -133,11 +133,12 @@ struct Explored<S> {
     state: S,
 }
 
-/// Explored configurations, keyed by a hash of both the set and the state. Keying by the set
-/// alone, as porcupine does, puts every order of the same operations in one bucket, and the
-/// states there (e.g. KV values that differ only in their last few appends) are slow to tell
-/// apart. Entries and their words live in two arenas, so adding one allocates nothing (most of
-/// the time) and dropping the cache frees a few large blocks.
+/// Explored configurations, keyed by a hash of both the set and the state (porcupine keyed by
+/// the set alone until v1.3.0 made a state hash optional): keyed by the set alone, every order of
+/// the same operations shares a bucket, and the states there (e.g. KV values that differ only in
+/// their last few appends) are slow to tell apart. Entries and their words live in two arenas,
+/// so adding one allocates nothing (most of the time) and dropping the cache frees a few large
+/// blocks.
 struct Cache<S> {
     heads: HashMap<u64, u32, BuildHasherDefault<Identity>>,
     entries: Vec<Explored<S>>,
