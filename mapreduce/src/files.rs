@@ -5,9 +5,15 @@ use std::io;
 
 use crate::Error;
 
-/// The contents of the input file `file`.
+/// The contents of the input file `file`, with every sequence that is not valid UTF-8 replaced by
+/// U+FFFD: the original reads bytes and its word splitting sees U+FFFD there, a separator, so a
+/// stray byte must not fail the task.
 pub fn read_input(file: &str) -> Result<String, Error> {
-    fs::read_to_string(file).map_err(Error::file("read the input file", file))
+    let bytes = fs::read(file).map_err(Error::file("read the input file", file))?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// Fails unless `file` is a regular file that can be opened for reading, so that a job with a

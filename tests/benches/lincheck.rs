@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tests::lincheck::generate::{Workload, kv_history, register_history};
 use tests::lincheck::kv::KvModel;
+use tests::lincheck::kv_whole::KvWholeModel;
 use tests::lincheck::register::RegisterModel;
 use tests::lincheck::{self, Verdict, formats};
 
@@ -56,31 +57,37 @@ fn published(c: &mut Criterion) {
     };
 
     let mut group = c.benchmark_group("published");
-    for path in files
+    let kv_files: Vec<&PathBuf> = files
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-    {
+        .collect();
+    for path in &kv_files {
         let h = formats::parse_porcupine_kv(&read(path))
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         group.bench_function(format!("kv/{}", name(path)), |b| {
             b.iter(|| lincheck::check(&KvModel, &h, None).verdict)
         });
     }
-    let etcd: Vec<_> = files
+    // Each Jepsen log on its own, briefly: there are a hundred of them.
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(1));
+    for path in files
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "log"))
-        .map(|p| {
-            formats::parse_jepsen_etcd(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        })
-        .collect();
-    if !etcd.is_empty() {
-        group.sample_size(10);
-        group.bench_function(format!("etcd/all_{}_logs", etcd.len()), |b| {
-            b.iter(|| {
-                etcd.iter()
-                    .filter(|h| lincheck::check(&RegisterModel, h, None).verdict == Verdict::Ok)
-                    .count()
-            })
+    {
+        let h = formats::parse_jepsen_etcd(&read(path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        group.bench_function(format!("etcd/{}", name(path)), |b| {
+            b.iter(|| lincheck::check(&RegisterModel, &h, None).verdict)
+        });
+    }
+    // porcupine's KvNoPartition10ClientsOk/Bad: the 10-client logs as one store, not by key.
+    group.sample_size(10);
+    for path in kv_files.iter().filter(|p| name(p).starts_with("c10")) {
+        let h = formats::parse_porcupine_kv(&read(path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        group.bench_function(format!("kv_whole/{}", name(path)), |b| {
+            b.iter(|| lincheck::check(&KvWholeModel, &h, None).verdict)
         });
     }
     group.finish();
@@ -111,6 +118,17 @@ fn generated(c: &mut Criterion) {
         },
         false,
     );
+    // A dense Lab 4 history: 15 clients on only 3 keys, plain appends that return nothing.
+    let dense = kv_history(
+        &Workload {
+            clients: 15,
+            ops_per_client: 200,
+            keys: 3,
+            max_duration: 20,
+            seed: 4,
+        },
+        false,
+    );
     let register = register_history(&Workload {
         clients: 8,
         ops_per_client: 100,
@@ -121,6 +139,7 @@ fn generated(c: &mut Criterion) {
     for (name, h) in [
         ("kv_5_clients_30000_ops", &lab2),
         ("kv_15_clients_15_keys", &shared_keys),
+        ("kv_15_clients_3_keys", &dense),
     ] {
         assert_eq!(lincheck::check(&KvModel, h, None).verdict, Verdict::Ok);
         group.bench_function(name, |b| {

@@ -3,8 +3,12 @@
 
 use std::time::Duration;
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
 use tests::lincheck::generate::{Workload, kv_history, make_illegal, register_history};
 use tests::lincheck::kv::{KvInput, KvModel, KvOutput};
+use tests::lincheck::kv_whole::KvWholeModel;
 use tests::lincheck::register::{RegisterInput, RegisterModel, RegisterOutput};
 use tests::lincheck::{
     self, CheckResult, History, Model, NEVER_RETURNED, Operation, Recorder, Verdict, formats,
@@ -172,6 +176,23 @@ fn an_operation_with_unknown_outcome_may_happen_late_or_never_but_not_unhappen()
         reg(1, Read, Out::Read(None), 7, 8),
     ];
     assert_eq!(verdict(&RegisterModel, undone), Verdict::Illegal);
+}
+
+#[test]
+fn equal_operations_may_take_effect_out_of_call_order_when_nested() {
+    use RegisterInput::*;
+    use RegisterOutput as Out;
+    // Two equal writes; the later-called one returns first, so it must take effect before the
+    // first read, and the earlier-called one after the write of 0. The search may take equal
+    // operations in call order only when that order is also their order of return.
+    let ops = vec![
+        reg(0, Write(1), Out::Written, 0, 10),
+        reg(1, Write(1), Out::Written, 1, 2),
+        reg(2, Read, Out::Read(Some(1)), 3, 4),
+        reg(2, Write(0), Out::Written, 5, 6),
+        reg(2, Read, Out::Read(Some(1)), 11, 12),
+    ];
+    assert_eq!(verdict(&RegisterModel, ops), Verdict::Ok);
 }
 
 #[test]
@@ -412,4 +433,106 @@ fn published_formats_are_read() {
     assert_eq!(err.line, 1);
     assert!(err.message.contains("without an invoke"), "{err}");
     assert!(formats::parse_porcupine_kv("{:process 0, :type :invoke}\n").is_err());
+}
+
+/// Whether some order of `ops` respects real time and is accepted by the model, trying every
+/// order: the definition, with no pruning, to hold the search's shortcuts against.
+fn linearizable_by_brute_force<M: Model>(
+    model: &M,
+    ops: &[Operation<M::Input, M::Output>],
+) -> bool {
+    fn extend<M: Model>(
+        model: &M,
+        ops: &[Operation<M::Input, M::Output>],
+        done: &mut Vec<bool>,
+        state: &M::State,
+    ) -> bool {
+        if done.iter().all(|&d| d) {
+            return true;
+        }
+        for i in 0..ops.len() {
+            // Next only if no other pending operation returned before it was called.
+            let allowed =
+                !done[i] && (0..ops.len()).all(|j| done[j] || j == i || ops[j].ret >= ops[i].call);
+            if !allowed {
+                continue;
+            }
+            if let Some(next) = model.step(state, &ops[i].input, &ops[i].output) {
+                done[i] = true;
+                let found = extend(model, ops, done, &next);
+                done[i] = false;
+                if found {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+    extend(model, ops, &mut vec![false; ops.len()], &model.init())
+}
+
+#[test]
+fn the_search_agrees_with_trying_every_order() {
+    // Small random register histories over two values, so that equal operations, reads, failed
+    // compare-and-sets and unknown outcomes (the cases the search prunes) are everywhere.
+    use RegisterInput::*;
+    use RegisterOutput as Out;
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let (mut ok, mut illegal) = (0, 0);
+    for _ in 0..3000 {
+        let n = rng.random_range(1..=7);
+        let ops: Vec<_> = (0..n)
+            .map(|client| {
+                let call = rng.random_range(0..12);
+                let ret = if rng.random_bool(0.15) {
+                    NEVER_RETURNED
+                } else {
+                    call + rng.random_range(0..6)
+                };
+                let (v, w) = (rng.random_range(0..2), rng.random_range(0..2));
+                let (input, output) = match rng.random_range(0..3) {
+                    0 => (Read, Out::Read(Some(v).filter(|_| w == 0 || v == 1))),
+                    1 => (Write(v), Out::Written),
+                    _ => (Cas { from: v, to: w }, Out::Cas(rng.random_bool(0.5))),
+                };
+                let output = if ret == NEVER_RETURNED {
+                    Out::Unknown
+                } else {
+                    output
+                };
+                reg(client, input, output, call, ret)
+            })
+            .collect();
+        let expected = linearizable_by_brute_force(&RegisterModel, &ops);
+        let found = verdict(&RegisterModel, ops.clone());
+        assert_eq!(found == Verdict::Ok, expected, "{ops:#?}");
+        if expected { ok += 1 } else { illegal += 1 }
+    }
+    assert!(
+        ok > 300 && illegal > 300,
+        "{ok} ok, {illegal} illegal: too one-sided"
+    );
+}
+
+#[test]
+fn the_whole_store_model_agrees_with_the_per_key_model() {
+    for seed in 0..10 {
+        let w = Workload {
+            clients: 4,
+            ops_per_client: 15,
+            keys: 3,
+            max_duration: 10,
+            seed,
+        };
+        let mut h = kv_history(&w, false);
+        let r = lincheck::check(&KvWholeModel, &h, None);
+        assert_eq!(r.verdict, Verdict::Ok, "seed {seed}");
+        assert_valid_linearization(&KvWholeModel, &h, &r);
+        make_illegal(&mut h).expect("the history has a read");
+        assert_eq!(
+            lincheck::check(&KvWholeModel, &h, None).verdict,
+            Verdict::Illegal,
+            "seed {seed} broken"
+        );
+    }
 }

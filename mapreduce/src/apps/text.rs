@@ -4,13 +4,38 @@ use std::collections::BTreeSet;
 
 use crate::KeyValue;
 
-/// The words of `text`: maximal runs of letters.
+/// Whether `c` is part of a word: exactly Go's `unicode.IsLetter`, which the original's `wc` and
+/// `indexer` split on (`strings.FieldsFunc(contents, func(r rune) bool { return !unicode.IsLetter(r) })`).
 ///
-/// The original splits on `!unicode.IsLetter`. `char::is_alphabetic` agrees with it on every
-/// letter; it also counts as alphabetic the letter numbers (Ⅻ) and the vowel signs of some
-/// scripts, which the generated inputs never contain.
+/// The rule is Unicode's general category L (Lu, Ll, Lt, Lm, Lo) and nothing else, so that the
+/// output matches the original's on any text. Rust's `char::is_alphabetic` is the wider
+/// `Alphabetic` property: it also takes letter numbers (Nl, such as `Ⅻ` U+216B) and many combining
+/// marks (Mn, Mc, such as the Devanagari vowel sign `ि` U+093F), which split words in Go. The
+/// table comes from `unicode-general-category`; its Unicode version may be newer than a given Go
+/// release's, which only matters for characters assigned in between.
+///
+/// Input that is not valid UTF-8 reaches us with each bad sequence replaced by U+FFFD (see
+/// `read_input`), as Go's range over a string yields U+FFFD for each bad byte: a symbol (So),
+/// so a separator in both.
+fn is_letter(c: char) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    // Nearly all of a book is ASCII: skip the table's search there.
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    matches!(
+        get_general_category(c),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+    )
+}
+
+/// The words of `text`: maximal runs of letters.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphabetic())
+    text.split(|c: char| !is_letter(c))
         .filter(|w| !w.is_empty())
 }
 
@@ -61,6 +86,15 @@ mod tests {
                 "t"
             ]
         );
+    }
+
+    #[test]
+    fn letter_numbers_combining_marks_and_replacement_characters_separate_words() {
+        // U+216B (Nl), U+093F (Mc), U+0301 (Mn) and U+FFFD (So) are no letters in Go; U+02B0 (Lm)
+        // and U+01C5 (Lt) are.
+        let text = "twelveⅫhours कि e\u{301}t a\u{FFFD}b ʰdž";
+        let found: Vec<&str> = words(text).collect();
+        assert_eq!(found, ["twelve", "hours", "क", "e", "t", "a", "b", "ʰdž"]);
     }
 
     #[test]

@@ -61,6 +61,10 @@ impl Bitset {
         }
     }
 
+    pub fn contains(&self, id: usize) -> bool {
+        self.words[id / 64] & (1 << (id % 64)) != 0
+    }
+
     pub fn hash(&self) -> u64 {
         self.hash
     }

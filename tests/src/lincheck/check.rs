@@ -83,7 +83,8 @@ pub fn check<M: Model>(
     }
     let mut parts = model.partition(&history.ops);
     for part in &mut parts {
-        part.ops.sort_by_key(|&i| (history.ops[i].call, i));
+        part.ops
+            .sort_unstable_by_key(|&i| (u128::from(history.ops[i].call) << 64) | i as u128);
     }
     // Largest first, so the longest search starts at once and small ones fill the other threads.
     let mut order: Vec<usize> = (0..parts.len()).collect();

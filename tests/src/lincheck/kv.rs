@@ -18,7 +18,7 @@ pub enum KvOp {
     AppendReturningOld,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KvInput {
     pub op: KvOp,
     pub key: String,
@@ -50,7 +50,7 @@ impl KvInput {
 
 /// What an operation returned: the value read (`Get`), the old value (`AppendReturningOld`), or
 /// nothing meaningful (`Put`, `Append`; use an empty string).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct KvOutput {
     pub value: String,
 }
@@ -77,14 +77,14 @@ impl Model for KvModel {
     }
 
     fn step(&self, state: &String, input: &KvInput, output: &KvOutput) -> Option<String> {
-        match input.op {
-            KvOp::Get => (output.value == *state).then(|| state.clone()),
-            KvOp::Put => Some(input.value.clone()),
-            KvOp::Append => Some(concat(state, &input.value)),
-            KvOp::AppendReturningOld => {
-                (output.value == *state).then(|| concat(state, &input.value))
-            }
-        }
+        Some(match next_value(state, input, output)? {
+            Next::Same => state.clone(),
+            Next::New(value) => value,
+        })
+    }
+
+    fn read_only(&self, input: &KvInput, _: &KvOutput) -> bool {
+        input.op == KvOp::Get
     }
 
     fn partition(&self, ops: &[Operation<KvInput, KvOutput>]) -> Vec<Partition> {
@@ -113,6 +113,25 @@ impl Model for KvModel {
 
     fn describe_state(&self, state: &String) -> String {
         format!("{state:?}")
+    }
+}
+
+/// What an operation does to its key's value.
+pub(super) enum Next {
+    Same,
+    New(String),
+}
+
+/// The effect of `input` on a key holding `value`, if `output` is a legal answer there: the one
+/// statement of the model's semantics, shared by the per-key and the whole-store model.
+pub(super) fn next_value(value: &str, input: &KvInput, output: &KvOutput) -> Option<Next> {
+    match input.op {
+        KvOp::Get => (output.value == value).then_some(Next::Same),
+        KvOp::Put => Some(Next::New(input.value.clone())),
+        KvOp::Append => Some(Next::New(concat(value, &input.value))),
+        KvOp::AppendReturningOld => {
+            (output.value == value).then(|| Next::New(concat(value, &input.value)))
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub mod formats;
 pub mod generate;
 mod history;
 pub mod kv;
+pub mod kv_whole;
 mod model;
 pub mod register;
 mod report;

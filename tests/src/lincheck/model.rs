@@ -10,8 +10,9 @@ use super::history::Operation;
 /// operation's recorded output is what [`Model::step`] allows. Implementations are stateless
 /// descriptions; the state lives in [`Model::State`] values the checker clones and compares.
 pub trait Model: Sync {
-    type Input: Sync;
-    type Output: Sync;
+    /// Compared and hashed to find operations that are interchangeable for the search.
+    type Input: Sync + Eq + Hash;
+    type Output: Sync + Eq + Hash;
     /// Hashed and compared by the search's cache: two configurations with the same set of
     /// linearized operations and equal states are explored once.
     type State: Clone + Eq + Hash;
@@ -25,6 +26,14 @@ pub trait Model: Sync {
         input: &Self::Input,
         output: &Self::Output,
     ) -> Option<Self::State>;
+
+    /// True if the operation changes the state in no state where `output` is a legal answer
+    /// (a read, a compare-and-set that failed). The search takes such an operation as soon as
+    /// it can, without trying others first. The default, false, is always safe.
+    fn read_only(&self, input: &Self::Input, output: &Self::Output) -> bool {
+        let _ = (input, output);
+        false
+    }
 
     /// Splits the operations (by index into `ops`) into independent parts that are checked
     /// separately (P-compositionality): e.g. one part per key of a key/value store. The default

@@ -3,7 +3,7 @@
 
 use super::model::Model;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RegisterInput {
     Read,
     Write(i64),
@@ -14,7 +14,7 @@ pub enum RegisterInput {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RegisterOutput {
     /// The value read; `None` if the register was never written.
     Read(Option<i64>),
@@ -63,6 +63,13 @@ impl Model for RegisterModel {
             // An output of the wrong kind is never a legal answer.
             _ => None,
         }
+    }
+
+    fn read_only(&self, input: &RegisterInput, output: &RegisterOutput) -> bool {
+        matches!(
+            (input, output),
+            (RegisterInput::Read, _) | (RegisterInput::Cas { .. }, RegisterOutput::Cas(false))
+        )
     }
 
     fn describe_operation(&self, input: &RegisterInput, output: &RegisterOutput) -> String {

@@ -22,6 +22,7 @@
 //! sequential stretches, the bulk of a lab's history, then cost no memory per operation.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -58,7 +59,7 @@ pub(crate) enum Found {
     Stopped(Vec<usize>),
 }
 
-/// The cache's keys are already well-mixed hashes: use them as they are.
+/// The maps' keys are already well-mixed hashes: use them as they are.
 #[derive(Default)]
 struct Identity(u64);
 
@@ -74,10 +75,11 @@ impl Hasher for Identity {
     }
 }
 
-/// A fast word-at-a-time hasher for states (the multiply-rotate scheme of rustc's FxHasher).
+/// A fast word-at-a-time hasher for states and operations (the multiply-rotate scheme of rustc's
+/// FxHasher).
 /// Collisions only cost a comparison: cache hits are confirmed with `==`.
 #[derive(Default)]
-struct StateHasher(u64);
+pub(crate) struct StateHasher(u64);
 
 impl StateHasher {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
@@ -102,6 +104,16 @@ impl Hasher for StateHasher {
     fn write_u64(&mut self, n: u64) {
         self.add(n);
     }
+    // Enum tags and small fields (derived `Hash`) cost one round each, not a byte loop.
+    fn write_u8(&mut self, n: u8) {
+        self.add(n.into());
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n.into());
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
 }
 
 fn state_hash<S: Hash>(state: &S) -> u64 {
@@ -121,11 +133,12 @@ struct Explored<S> {
     state: S,
 }
 
-/// Explored configurations, keyed by a hash of both the set and the state. Keying by the set
-/// alone, as porcupine does, puts every order of the same operations in one bucket, and the
-/// states there (e.g. KV values that differ only in their last few appends) are slow to tell
-/// apart. Entries and their words live in two arenas, so adding one allocates nothing (most of
-/// the time) and dropping the cache frees a few large blocks.
+/// Explored configurations, keyed by a hash of both the set and the state (porcupine keyed by
+/// the set alone until v1.3.0 made a state hash optional): keyed by the set alone, every order of
+/// the same operations shares a bucket, and the states there (e.g. KV values that differ only in
+/// their last few appends) are slow to tell apart. Entries and their words live in two arenas,
+/// so adding one allocates nothing (most of the time) and dropping the cache frees a few large
+/// blocks.
 struct Cache<S> {
     heads: HashMap<u64, u32, BuildHasherDefault<Identity>>,
     entries: Vec<Explored<S>>,
@@ -145,16 +158,25 @@ impl<S: Clone + Eq + Hash> Cache<S> {
     fn insert(&mut self, set: &Bitset, state: &S) -> bool {
         let (lo, words) = set.window();
         let key = set.hash() ^ state_hash(state).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let head = self.heads.get(&key).copied().unwrap_or(NIL);
-        let mut at = head;
-        while at != NIL {
-            let e = &self.entries[at as usize];
-            let stored = &self.words[e.start as usize..(e.start + e.len) as usize];
-            if e.lo as usize == lo && stored == words && e.state == *state {
-                return false;
+        // One probe of the map: most configurations are new, and their key is not there.
+        let head = match self.heads.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(self.entries.len() as u32);
+                NIL
             }
-            at = e.next;
-        }
+            Entry::Occupied(mut slot) => {
+                let mut at = *slot.get();
+                while at != NIL {
+                    let e = &self.entries[at as usize];
+                    let stored = &self.words[e.start as usize..(e.start + e.len) as usize];
+                    if e.lo as usize == lo && stored == words && e.state == *state {
+                        return false;
+                    }
+                    at = e.next;
+                }
+                slot.insert(self.entries.len() as u32)
+            }
+        };
         self.entries.push(Explored {
             next: head,
             lo: lo as u32,
@@ -163,7 +185,6 @@ impl<S: Clone + Eq + Hash> Cache<S> {
             state: state.clone(),
         });
         self.words.extend_from_slice(words);
-        self.heads.insert(key, (self.entries.len() - 1) as u32);
         true
     }
 }
@@ -185,14 +206,13 @@ impl Entries {
     /// `times[i]` = (call, return) of operation `i`, operations numbered in call order.
     fn new(times: &[(u64, u64)]) -> Entries {
         let n = times.len();
-        let mut events: Vec<(u64, bool, u32)> = Vec::with_capacity(2 * n);
-        for (i, &(call, ret)) in times.iter().enumerate() {
-            events.push((call, false, i as u32));
-            events.push((ret, true, i as u32));
-        }
-        // At equal times calls come first: an operation that returns at the instant another is
-        // called may be linearized after it.
-        events.sort_unstable();
+        // The calls are in order already; only the returns need sorting. At equal times calls
+        // come first: an operation that returns at the instant another is called may be
+        // linearized after it.
+        let mut returns: Vec<u128> = (0..n)
+            .map(|i| (u128::from(times[i].1) << 32) | i as u128)
+            .collect();
+        returns.sort_unstable();
         let head = (2 * n) as u32;
         let mut e = Entries {
             next: (1..=2 * n as u32).chain([0]).collect(),
@@ -208,13 +228,20 @@ impl Entries {
         } else {
             e.next[2 * n - 1] = NIL;
         }
-        for (k, &(_, is_ret, op)) in events.iter().enumerate() {
-            e.op.push(op);
-            e.is_call.push(!is_ret);
-            if is_ret {
-                e.ret_node[op as usize] = k as u32;
+        let (mut c, mut r) = (0, 0);
+        while r < n {
+            let k = e.op.len() as u32;
+            let (time, op) = ((returns[r] >> 32) as u64, returns[r] as u32);
+            if c < n && times[c].0 <= time {
+                e.op.push(c as u32);
+                e.is_call.push(true);
+                e.call_node[c] = k;
+                c += 1;
             } else {
-                e.call_node[op as usize] = k as u32;
+                e.op.push(op);
+                e.is_call.push(false);
+                e.ret_node[op as usize] = k;
+                r += 1;
             }
         }
         e
@@ -256,11 +283,52 @@ impl Entries {
 
 struct Frame<S> {
     op: u32,
-    /// The state before the operation; `None` for isolated operations (see the module doc).
+    /// The state before the operation, or `None` if undoing this choice must go on undoing: the
+    /// operation was the only one worth trying here (see [`search`]).
     before: Option<S>,
 }
 
+/// For each operation, the operation that must be linearized before it, or `NIL`.
+///
+/// Two operations with equal input and output are interchangeable for the model. If the first
+/// (in call order) is also no later to return, any linearization that puts the second first
+/// stays valid with the two swapped: the first may take any place the second could, and the
+/// second any place the first could. So the search may insist on their call order, and skips
+/// the orders that differ only by such swaps (a Jepsen log writes the same few values over and
+/// over). Each operation is chained to the previous equal one; a chain breaks where an operation
+/// returns before that previous one (it is nested inside it), since then the swap may not hold.
+fn predecessors<I: Eq + Hash, O: Eq + Hash>(ops: &[&Operation<I, O>]) -> Vec<u32> {
+    // Keyed by a hash of the pair: two different pairs with the same hash only break a chain.
+    let mut last: HashMap<u64, u32, BuildHasherDefault<Identity>> =
+        HashMap::with_capacity_and_hasher(ops.len(), Default::default());
+    ops.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut h = StateHasher::default();
+            (&o.input, &o.output).hash(&mut h);
+            match last.insert(h.finish(), i as u32) {
+                Some(p)
+                    if ops[p as usize].input == o.input
+                        && ops[p as usize].output == o.output
+                        && ops[p as usize].ret <= o.ret =>
+                {
+                    p
+                }
+                _ => NIL,
+            }
+        })
+        .collect()
+}
+
 /// Searches for a linearization of `ops`, which must be sorted by call time.
+///
+/// Beside porcupine's search, two rules prune it without changing the verdict:
+/// - an operation that never changes the state ([`Model::read_only`]: a read, a failed
+///   compare-and-set) and is accepted where it is a candidate may be moved to the front of any linearization from here
+///   (everything still to come may follow it in real time, and it changes nothing for them). So
+///   the configuration is linearizable exactly when the one after it is: if that fails, or was
+///   explored before, there is no need to try the other candidates;
+/// - equal operations are taken in call order (see [`predecessors`]).
 pub(crate) fn search<M: Model>(
     model: &M,
     ops: &[&Operation<M::Input, M::Output>],
@@ -268,6 +336,11 @@ pub(crate) fn search<M: Model>(
 ) -> Found {
     let times: Vec<(u64, u64)> = ops.iter().map(|o| (o.call, o.ret)).collect();
     let mut list = Entries::new(&times);
+    let after_equal = predecessors(ops);
+    let read_only: Vec<bool> = ops
+        .iter()
+        .map(|o| model.read_only(&o.input, &o.output))
+        .collect();
     let mut linearized = Bitset::new(ops.len());
     let mut cache = Cache::new();
     let mut reached = vec![false; ops.len()];
@@ -292,10 +365,19 @@ pub(crate) fn search<M: Model>(
             }
         }
         let k = entry as usize;
-        if list.is_call[k] {
+        let mut dead_end = !list.is_call[k];
+        if !dead_end {
             let op = list.op[k];
             let o = ops[op as usize];
-            if let Some(after) = model.step(&state, &o.input, &o.output) {
+            let waits = after_equal[op as usize];
+            let accepted = if waits != NIL && !linearized.contains(waits as usize) {
+                None
+            } else {
+                model.step(&state, &o.input, &o.output)
+            };
+            entry = list.next[k];
+            if let Some(after) = accepted {
+                let unchanged = read_only[op as usize];
                 linearized.set(op as usize);
                 let isolated = list.isolated(op);
                 // An isolated operation skips the cache the first time the search reaches it.
@@ -303,21 +385,20 @@ pub(crate) fn search<M: Model>(
                 if cached && !cache.insert(&linearized, &after) {
                     // Explored before, from another order of the same operations.
                     linearized.clear(op as usize);
-                    entry = list.next[k];
-                    continue;
+                    dead_end = unchanged;
+                } else {
+                    let before = std::mem::replace(&mut state, after);
+                    stack.push(Frame {
+                        op,
+                        before: (!isolated && !unchanged).then_some(before),
+                    });
+                    list.lift(k as u32);
+                    entry = list.first();
                 }
-                let before = std::mem::replace(&mut state, after);
-                stack.push(Frame {
-                    op,
-                    before: (!isolated).then_some(before),
-                });
-                list.lift(entry);
-                entry = list.first();
-                continue;
             }
-            entry = list.next[k];
-        } else {
-            // The operation returning here must already be linearized: undo the last choice.
+        }
+        if dead_end {
+            // Nothing else is worth trying here: undo the last choice that has alternatives.
             if stack.len() > longest.len() {
                 longest = stack.iter().map(|f| f.op).collect();
             }

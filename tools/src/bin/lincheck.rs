@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
 use tests::lincheck::kv::KvModel;
+use tests::lincheck::kv_whole::KvWholeModel;
 use tests::lincheck::register::RegisterModel;
 use tests::lincheck::{self, CheckResult, History, Model, Verdict, formats, timeline};
 
@@ -22,7 +23,8 @@ use tests::lincheck::{self, CheckResult, History, Model, Verdict, formats, timel
 )]
 struct Args {
     /// Format and model of the histories: `kv` for porcupine's key/value logs (cNN-*.txt),
-    /// `etcd` for Jepsen's etcd register logs (etcd_NNN.log)
+    /// `kv-whole` for the same checked as one store rather than key by key (as porcupine's
+    /// KvNoPartition tests do), `etcd` for Jepsen's etcd register logs (etcd_NNN.log)
     model: ModelArg,
     /// History files (or directories of them)
     #[arg(required = true)]
@@ -41,6 +43,7 @@ struct Args {
 #[derive(Clone, Copy, ValueEnum)]
 enum ModelArg {
     Kv,
+    KvWhole,
     Etcd,
 }
 
@@ -104,6 +107,9 @@ fn main() -> ExitCode {
     for path in &files {
         let outcome = match args.model {
             ModelArg::Kv => check_file(&KvModel, path, formats::parse_porcupine_kv, &args),
+            ModelArg::KvWhole => {
+                check_file(&KvWholeModel, path, formats::parse_porcupine_kv, &args)
+            }
             ModelArg::Etcd => check_file(&RegisterModel, path, formats::parse_jepsen_etcd, &args),
         };
         match outcome {
