@@ -3,7 +3,7 @@ CARGO ?= cargo
 TOOL = $(CARGO) run -q -p tools --release --bin
 
 .PHONY: grade test example bench handout handout-check check-suite gradescope stress \
-	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d raft-3x
+	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d raft-3x lab4 kvraft-4a kvraft-4b
 
 ## Grade every lab (or LABS="lab3 lab2"): each graded test RUNS times (default: labs.toml) with
 ## recorded seeds; a score table, replay commands of failing runs, grade-results/results.json.
@@ -62,3 +62,9 @@ lab3:
 	$(CARGO) test -p raft --release --no-fail-fast
 raft-3a raft-3b raft-3c raft-3d raft-3x: raft-%:
 	$(CARGO) test -p raft --release --no-fail-fast $*
+
+## Lab 4 (fault-tolerant key/value service on Raft): the whole lab, or one part.
+lab4:
+	$(CARGO) test -p kvraft --release --no-fail-fast
+kvraft-4a kvraft-4b: kvraft-%:
+	$(CARGO) test -p kvraft --release --no-fail-fast $*

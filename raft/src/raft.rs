@@ -72,6 +72,7 @@ pub(crate) enum Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Entry {
     pub term: u64,
+    #[serde(with = "labrpc::codec::bytes")]
     pub command: Vec<u8>,
 }
 

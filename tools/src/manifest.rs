@@ -38,6 +38,10 @@ pub struct Lab {
     pub krate: String,
     pub doc: String,
     pub student_files: Vec<String>,
+    /// Earlier labs whose student files this lab's code runs on (Lab 4 on the student's Raft):
+    /// grading a submission takes theirs too.
+    #[serde(default)]
+    pub builds_on: Vec<String>,
     /// Grading runs per test (distinct seeds).
     #[serde(default = "default_runs")]
     pub runs: u32,
@@ -100,6 +104,13 @@ impl Manifest {
             );
             ensure!(lab.runs >= 1, "lab {}: runs must be at least 1", lab.id);
             ensure!(!lab.parts.is_empty(), "lab {} has no parts", lab.id);
+            for base in &lab.builds_on {
+                ensure!(
+                    self.labs[..i].iter().any(|l| l.id == *base),
+                    "lab {} builds on `{base}`, which is not a lab listed before it",
+                    lab.id
+                );
+            }
             for file in &lab.student_files {
                 ensure!(
                     root.join(file).is_file(),
@@ -151,6 +162,22 @@ impl Manifest {
                     })
             })
             .collect()
+    }
+
+    /// The student files a submission for `lab` provides: its own, then those of the labs it
+    /// builds on (and theirs, in turn).
+    pub fn submission_files<'a>(&'a self, lab: &'a Lab) -> Vec<&'a str> {
+        let mut files: Vec<&str> = lab.student_files.iter().map(String::as_str).collect();
+        for base in &lab.builds_on {
+            if let Some(base) = self.labs.iter().find(|l| l.id == *base) {
+                for file in self.submission_files(base) {
+                    if !files.contains(&file) {
+                        files.push(file);
+                    }
+                }
+            }
+        }
+        files
     }
 
     /// Whether `path` (relative to the root) is a student file of some lab.
@@ -206,12 +233,24 @@ mod tests {
         assert_eq!(raft.graded_tests().count(), 32);
         assert!((raft.points() - 100.0).abs() < 1e-9);
         assert!(m.is_student_file("raft/src/raft.rs"));
+        let kvraft = &m.select(&["kvraft".into()]).unwrap()[0];
+        let files = m.submission_files(kvraft);
+        assert!(files.contains(&"kvraft/src/server.rs") && files.contains(&"raft/src/raft.rs"));
         assert!(!m.is_student_file("raft/src/lib.rs"));
         let err = m.select(&["lab9".into()]).unwrap_err().to_string();
         assert!(
             err.contains("no lab `lab9`") && err.contains("lab3 (raft)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_lab_builds_only_on_earlier_labs() {
+        let text = "[[lab]]\nid='a'\nname='A'\ncrate='a'\ndoc='d'\nstudent_files=[]\nbuilds_on=['b']\n\
+                    [[lab.part]]\nid='1'\npoints=1\ntests=['t']\n";
+        let m: Manifest = toml::from_str(text).unwrap();
+        let err = m.validate(Path::new(".")).unwrap_err().to_string();
+        assert!(err.contains("builds on `b`"), "{err}");
     }
 
     #[test]

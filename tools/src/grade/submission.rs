@@ -7,7 +7,8 @@ use anyhow::Context;
 
 use crate::manifest::{Lab, Manifest};
 
-/// Copies each student file of `labs` from `submission` over `tree`. A file is looked up at its
+/// Copies each student file of `labs` (and of the labs they build on) from `submission` over
+/// `tree`. A file is looked up at its
 /// path in the project (`raft/src/raft.rs`) and, failing that, by its name alone if exactly one
 /// file of the submission has it (submissions uploaded as loose files). Returns notes for the
 /// report: files missing from the submission, and protected files it changed.
@@ -25,28 +26,33 @@ pub fn overlay_submission(
     let submitted = crate::tree::walk(submission)?;
     let mut notes = Vec::new();
     let mut used = Vec::new();
-    for lab in labs {
-        for file in &lab.student_files {
-            let by_path = submission.join(file);
-            let name = Path::new(file).file_name().expect("a file name");
-            let same_name: Vec<&PathBuf> = submitted
-                .iter()
-                .filter(|p| p.file_name() == Some(name))
-                .collect();
-            let source = if by_path.is_file() {
-                by_path
-            } else if let [only] = same_name.as_slice() {
-                (*only).clone()
-            } else {
-                notes.push(format!(
-                    "{file}: not in the submission; the handout's stub is graded"
-                ));
-                continue;
-            };
-            std::fs::copy(&source, tree.join(file))
-                .with_context(|| format!("cannot copy {} into the tree", source.display()))?;
-            used.push(source);
+    // Lab 4 and the Raft it builds on may both be selected: take each file once.
+    let mut files: Vec<&str> = Vec::new();
+    for file in labs.iter().flat_map(|lab| manifest.submission_files(lab)) {
+        if !files.contains(&file) {
+            files.push(file);
         }
+    }
+    for file in files {
+        let by_path = submission.join(file);
+        let name = Path::new(file).file_name().expect("a file name");
+        let same_name: Vec<&PathBuf> = submitted
+            .iter()
+            .filter(|p| p.file_name() == Some(name))
+            .collect();
+        let source = if by_path.is_file() {
+            by_path
+        } else if let [only] = same_name.as_slice() {
+            (*only).clone()
+        } else {
+            notes.push(format!(
+                "{file}: not in the submission; the handout's stub is graded"
+            ));
+            continue;
+        };
+        std::fs::copy(&source, tree.join(file))
+            .with_context(|| format!("cannot copy {} into the tree", source.display()))?;
+        used.push(source);
     }
     for path in submitted.iter().filter(|p| !used.contains(p)) {
         let rel = path.strip_prefix(submission).expect("under the submission");
