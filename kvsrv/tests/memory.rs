@@ -118,6 +118,7 @@ fn mem_get_2() {
         }
         ck0.put("k", "0").await;
         let mib = live_heap_mib();
+        labrpc::sim::bound("live heap MiB", mib as f64, MEM as f64);
         if bounds_apply() {
             assert!(
                 mib < MEM,
@@ -147,6 +148,7 @@ fn mem_put_2() {
         drop(value);
         ck1.put("k", "").await;
         let mib = live_heap_mib();
+        labrpc::sim::bound("live heap MiB", mib as f64, MEM as f64);
         if bounds_apply() {
             assert!(
                 mib < MEM,
@@ -180,6 +182,7 @@ fn mem_append_2() {
         drop(value1);
         // The store holds 2 * MEM; one reply of MEM may be kept for a retransmission.
         let mib = live_heap_mib();
+        labrpc::sim::bound("live heap MiB", mib as f64, (3 * MEM) as f64);
         if bounds_apply() {
             assert!(
                 mib <= 3 * MEM,
@@ -218,6 +221,7 @@ fn mem_put_many_2() {
         let m1 = live_bytes();
         let per_client = (m1 as f64 - m0 as f64) / MANY_CLIENTS as f64;
         println!("live heap grew by {per_client:.1} bytes per clerk");
+        labrpc::sim::bound("heap per clerk", per_client, PER_CLIENT as f64);
         if bounds_apply() {
             assert!(
                 m1 <= m0 + MANY_CLIENTS * PER_CLIENT,
@@ -259,6 +263,7 @@ fn mem_get_many_2() {
         let m1 = live_bytes();
         let per_client = (m1 as f64 - m0 as f64) / MANY_CLIENTS as f64;
         println!("live heap grew by {per_client:.1} bytes per clerk");
+        labrpc::sim::bound("heap per clerk", per_client, PER_CLIENT as f64);
         if bounds_apply() {
             assert!(
                 m1 < m0 + MANY_CLIENTS * PER_CLIENT,

@@ -97,22 +97,34 @@ impl Network {
     /// A reliable network with no ends or servers. Inside a simulated run its randomness comes
     /// from the run's seed; outside one, from the operating system (and time is real).
     pub fn new() -> Network {
-        let rng = match world::current() {
+        let world = world::current();
+        let rng = match &world {
             Some(w) => w.new_stream("network"),
             None => rand::SeedableRng::from_os_rng(),
         };
-        Network {
-            inner: Arc::new(Inner {
-                state: Mutex::new(State {
-                    reliable: true,
-                    ..State::default()
-                }),
-                rng: Mutex::new(rng),
-                total_count: AtomicU64::new(0),
-                total_bytes: AtomicU64::new(0),
-                liveness: Notify::new(),
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State {
+                reliable: true,
+                ..State::default()
             }),
+            rng: Mutex::new(rng),
+            total_count: AtomicU64::new(0),
+            total_bytes: AtomicU64::new(0),
+            liveness: Notify::new(),
+        });
+        if let Some(w) = world {
+            // Dropping the servers at the end of the run breaks the cycles through them.
+            let weak = Arc::downgrade(&inner);
+            w.at_teardown(Box::new(move || {
+                if let Some(inner) = weak.upgrade() {
+                    let servers: Vec<Server> = (inner.state.lock().unwrap().servers.iter_mut())
+                        .filter_map(|slot| slot.server.take())
+                        .collect();
+                    drop(servers);
+                }
+            }));
         }
+        Network { inner }
     }
 
     /// Reliable (`true`, the default) or lossy and slow (`false`).

@@ -600,3 +600,57 @@ fn ready_tasks_run_in_seeded_order() {
         "20 seeds all gave the same order"
     );
 }
+
+#[test]
+fn each_bound_keeps_the_largest_share_of_a_run() {
+    let reports = sim::Builder::new("margins")
+        .seed(1)
+        .iterations(2)
+        .check_determinism(false)
+        .try_run(|| async {
+            sim::bound("RPCs", 3.0, 10.0);
+            sim::bound("RPCs", 7.0, 10.0);
+            sim::bound("RPCs", 5.0, 10.0);
+            sleep(Duration::from_secs(12)).await;
+        })
+        .unwrap();
+    for report in &reports {
+        assert_eq!(report.bounds.get("RPCs"), Some(&0.7));
+        assert_eq!(report.bounds.get("virtual time"), Some(&0.1));
+    }
+}
+
+/// A service that holds an end of its own network: a reference cycle, as every Raft peer makes.
+struct HoldsItsNetwork {
+    _end: labrpc::ClientEnd,
+}
+
+#[test]
+fn clusters_are_freed_when_the_run_ends() {
+    let weak: Arc<std::sync::Mutex<std::sync::Weak<HoldsItsNetwork>>> = Arc::default();
+    let slot = weak.clone();
+    sim::Builder::new("cycles")
+        .seed(1)
+        .iterations(1)
+        .check_determinism(false)
+        .try_run(move || {
+            let slot = slot.clone();
+            async move {
+                let net = Network::new();
+                let state = Arc::new(HoldsItsNetwork {
+                    _end: net.make_end("self"),
+                });
+                *slot.lock().unwrap() = Arc::downgrade(&state);
+                let srv = Server::new();
+                srv.add_service(
+                    Service::new("Holder", state).handle("Ping", |_, _: ()| async move {}),
+                );
+                net.add_server("holder", srv);
+            }
+        })
+        .unwrap();
+    assert!(
+        weak.lock().unwrap().upgrade().is_none(),
+        "a server whose service holds an end of its network outlived the run"
+    );
+}

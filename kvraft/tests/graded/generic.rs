@@ -145,6 +145,11 @@ async fn round(cfg: &Config, setup: &Arc<Setup>, ck: &mut crate::harness::Client
         Some(max) => {
             // Checked after the servers have executed every request and had time to snapshot.
             let size = group.log_size();
+            labrpc::sim::bound(
+                "Raft state bytes",
+                size as f64,
+                (LOG_BOUND_FACTOR * max) as f64,
+            );
             assert!(
                 size <= LOG_BOUND_FACTOR * max,
                 "logs were not trimmed ({size} > {LOG_BOUND_FACTOR}*{max})"
@@ -246,6 +251,11 @@ pub fn generic_test_speed(part: &str, maxraftstate: Option<usize>) {
         let value = ck.get("x", None).await;
         check_client_appends(0, &value, SPEED_OPS as usize);
         let time_per_op = HEARTBEAT_INTERVAL / OPS_PER_INTERVAL;
+        labrpc::sim::bound(
+            "time per op",
+            elapsed.as_secs_f64(),
+            (time_per_op * SPEED_OPS).as_secs_f64(),
+        );
         assert!(
             elapsed <= time_per_op * SPEED_OPS,
             "Operations completed too slowly {:?}/op > {time_per_op:?}/op",

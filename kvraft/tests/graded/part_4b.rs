@@ -53,6 +53,11 @@ fn snapshot_rpc_4b() {
 
         // The majority must have thrown away most of its log.
         let size = cfg.group().log_size();
+        labrpc::sim::bound(
+            "Raft state bytes",
+            size as f64,
+            (LOG_BOUND_FACTOR * MAXRAFTSTATE) as f64,
+        );
         assert!(
             size <= LOG_BOUND_FACTOR * MAXRAFTSTATE,
             "logs were not trimmed ({size} > {LOG_BOUND_FACTOR}*{MAXRAFTSTATE})"
@@ -92,12 +97,18 @@ fn snapshot_size_4b() {
         }
         // The servers must have thrown away most of their logs...
         let size = cfg.group().log_size();
+        labrpc::sim::bound(
+            "Raft state bytes",
+            size as f64,
+            (LOG_BOUND_FACTOR * MAXRAFTSTATE) as f64,
+        );
         assert!(
             size <= LOG_BOUND_FACTOR * MAXRAFTSTATE,
             "logs were not trimmed ({size} > {LOG_BOUND_FACTOR}*{MAXRAFTSTATE})"
         );
         // ...and kept snapshots of reasonable size.
         let snapshot = cfg.group().snapshot_size();
+        labrpc::sim::bound("snapshot bytes", snapshot as f64, MAX_SNAPSHOT_SIZE as f64);
         assert!(
             snapshot <= MAX_SNAPSHOT_SIZE,
             "snapshot too large ({snapshot} > {MAX_SNAPSHOT_SIZE})"

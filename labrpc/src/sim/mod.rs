@@ -14,6 +14,7 @@
 //! - `LAB_REPORT=<file>` appends each seed's outcome and virtual time to a file, for tools.
 
 mod interleave;
+mod margin;
 mod node;
 mod seed;
 mod task;
@@ -27,6 +28,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant as WallInstant};
 
 pub(crate) use interleave::latency;
+pub use margin::bound;
 pub use node::Node;
 pub(crate) use node::{panic_message, spawn_on};
 pub use seed::derive_seed;
@@ -62,7 +64,7 @@ pub struct Builder {
 }
 
 /// What one successful seed produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub seed: u64,
     /// Virtual time the body took.
@@ -71,6 +73,8 @@ pub struct Report {
     pub digest: u64,
     /// Number of network events traced.
     pub events: u64,
+    /// The share of each bound the run used (used / limit), the time limit included (see [`bound`]).
+    pub bounds: std::collections::BTreeMap<&'static str, f64>,
 }
 
 /// Why a run failed, with what is needed to replay it.
@@ -178,6 +182,7 @@ impl Builder {
     {
         let (base, iterations, check) = (self.seed, self.iterations, self.check_determinism);
         let mut reports = Vec::new();
+        let mut tightest = margin::Tightest::default();
         for i in 0..iterations {
             let seed = base.wrapping_add(i);
             let wall = WallInstant::now();
@@ -193,7 +198,15 @@ impl Builder {
                     wall.elapsed().as_secs_f64()
                 );
             }
+            tightest.add(seed, &report.bounds);
             reports.push(report);
+        }
+        if iterations > 1 {
+            println!(
+                "labrpc: {} passed {iterations} seeds; closest to its bounds: {}",
+                self.test,
+                tightest.summary()
+            );
         }
         Ok(reports)
     }
@@ -283,6 +296,7 @@ impl Builder {
         let virtual_time = rt.block_on(async { world.stop_clock() });
         // Shut the cluster down while the world is still installed: dropping tasks may touch it.
         drop(rt);
+        world.tear_down();
 
         let failure = match outcome {
             Ok(Ok(())) => world.failure().map(|message| (message, None)),
@@ -300,12 +314,18 @@ impl Builder {
         if let Some((message, panic)) = failure {
             return Err(self.failure(seed, virtual_time, message, panic));
         }
+        let mut bounds = world.bounds.take();
+        bounds.insert(
+            "virtual time",
+            virtual_time.as_secs_f64() / self.time_limit.as_secs_f64(),
+        );
         let mut trace = world.trace.borrow_mut();
         let report = Report {
             seed,
             virtual_time,
             digest: trace.digest(),
             events: trace.events(),
+            bounds,
         };
         Ok((report, trace.take_recorded()))
     }

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
+use super::margin::Shares;
 use super::seed;
 use super::trace::{Record, Trace};
 
@@ -29,6 +30,10 @@ pub(crate) struct World {
     streams: Cell<u64>,
     /// Bumped every 100 ms of virtual time; the watchdog thread reads it.
     pub heartbeat: Arc<AtomicU64>,
+    /// The largest share of each bound the test used (see `margin`).
+    pub bounds: RefCell<Shares>,
+    /// What to release when the run ends (see `at_teardown`).
+    teardown: RefCell<Vec<Box<dyn FnOnce()>>>,
 }
 
 thread_local! {
@@ -49,6 +54,8 @@ impl World {
             incarnations: RefCell::new(HashMap::new()),
             streams: Cell::new(0),
             heartbeat: Arc::new(AtomicU64::new(0)),
+            bounds: RefCell::new(Shares::new()),
+            teardown: RefCell::new(Vec::new()),
         }
     }
 
@@ -104,6 +111,22 @@ impl World {
 
     pub fn heartbeat(&self) {
         self.heartbeat.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs `release` when the run ends, after its tasks are gone. Lab code builds reference
+    /// cycles through the network (a server's handlers hold the service, whose ends hold the
+    /// network, which holds the server); Go's collector frees them, here they would outlive the
+    /// run, and `LAB_ITERS=1000` would keep a thousand clusters in memory.
+    pub fn at_teardown(&self, release: Box<dyn FnOnce()>) {
+        self.teardown.borrow_mut().push(release);
+    }
+
+    /// Runs the teardown hooks, newest first.
+    pub fn tear_down(&self) {
+        let hooks = std::mem::take(&mut *self.teardown.borrow_mut());
+        for release in hooks.into_iter().rev() {
+            release();
+        }
     }
 }
 

@@ -47,6 +47,7 @@ fn rpc_bytes_3b() {
             }
             let got = cfg.bytes_total() - bytes0;
             let expected = servers * sent;
+            labrpc::sim::bound("RPC bytes", got as f64, (expected + 50000) as f64);
             assert!(
                 got <= expected + 50000,
                 "too many RPC bytes; got {got}, expected {expected}"
@@ -416,6 +417,7 @@ fn count_3b() {
 
             cfg.check_one_leader().await;
             let total1 = rpcs();
+            labrpc::sim::bound("election RPCs", total1 as f64, 30.0);
             assert!(
                 (1..=30).contains(&total1),
                 "too many or few RPCs ({total1}) to elect initial leader"
@@ -476,8 +478,10 @@ fn count_3b() {
                     continue;
                 }
 
+                let limit = (iters + 1 + 3) * 3;
+                labrpc::sim::bound("agreement RPCs", (total2 - total1) as f64, limit as f64);
                 assert!(
-                    total2 - total1 <= (iters + 1 + 3) * 3,
+                    total2 - total1 <= limit,
                     "too many RPCs ({}) for {iters} entries",
                     total2 - total1
                 );
@@ -489,6 +493,7 @@ fn count_3b() {
             sleep(ELECTION_TIMEOUT).await;
 
             let total3 = rpcs();
+            labrpc::sim::bound("idle RPCs", (total3 - total2) as f64, 60.0);
             assert!(
                 total3 - total2 <= 3 * 20,
                 "too many RPCs ({}) for 1 second of idleness",

@@ -51,6 +51,7 @@ fn snap_common(desc: &str, disconnect: bool, reliable: bool, crash: bool) {
             }
 
             let size = cfg.log_size();
+            labrpc::sim::bound("Raft state bytes", size as f64, MAX_LOG_SIZE as f64);
             assert!(size < MAX_LOG_SIZE, "Log size too large ({size} bytes)");
 
             if disconnect {
