@@ -24,10 +24,19 @@ use crate::rsm::{Rsm, StateMachine};
 /// `ShardCtrler.Leave`, `ShardCtrler.Move` and `ShardCtrler.Query`.
 pub fn service(sc: &CtrlerServer) -> Service<CtrlerServer> {
     Service::new("ShardCtrler", sc.clone())
-        .handle("Join", |sc, args: JoinArgs| async move { sc.join(args).await })
-        .handle("Leave", |sc, args: LeaveArgs| async move { sc.leave(args).await })
-        .handle("Move", |sc, args: MoveArgs| async move { sc.move_shard(args).await })
-        .handle("Query", |sc, args: QueryArgs| async move { sc.query(args).await })
+        .handle(
+            "Join",
+            |sc, args: JoinArgs| async move { sc.join(args).await },
+        )
+        .handle("Leave", |sc, args: LeaveArgs| async move {
+            sc.leave(args).await
+        })
+        .handle("Move", |sc, args: MoveArgs| async move {
+            sc.move_shard(args).await
+        })
+        .handle("Query", |sc, args: QueryArgs| async move {
+            sc.query(args).await
+        })
 }
 
 /// A handle to one controller server. Clones refer to the same server.
@@ -99,7 +108,9 @@ impl StateMachine for History {
 
 impl History {
     fn last(&self) -> &Config {
-        self.configs.last().expect("configuration 0 is always there")
+        self.configs
+            .last()
+            .expect("configuration 0 is always there")
     }
 
     /// The configuration after `change`.

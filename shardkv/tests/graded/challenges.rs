@@ -30,7 +30,7 @@ async fn check_all(ck: &mut Client, (ka, va): (&[String], &[String])) {
 fn challenge1_delete_5b() {
     // maxraftstate 1: every server snapshots after every entry.
     run(false, Some(1), |cfg| async move {
-        cfg.begin("Test: shard deletion (challenge 1) ...");
+        cfg.begin("Test: shard deletion (challenge 1)");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let ka = keys(KEYS);
@@ -73,7 +73,7 @@ fn challenge1_delete_5b() {
 #[test]
 fn challenge2_unaffected_5b() {
     run(true, Some(100), |cfg| async move {
-        cfg.begin("Test: unaffected shard access (challenge 2) ...");
+        cfg.begin("Test: unaffected shard access (challenge 2)");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let ka = keys(10);
@@ -84,7 +84,9 @@ fn challenge2_unaffected_5b() {
         cfg.join(1).await;
         // The shards now owned by 101.
         let c = cfg.mck().await.query(None).await;
-        let owned: BTreeSet<usize> = (0..c.shards.len()).filter(|&s| c.shards[s] == GIDS[1]).collect();
+        let owned: BTreeSet<usize> = (0..c.shards.len())
+            .filter(|&s| c.shards[s] == GIDS[1])
+            .collect();
         // Wait for the migration to finish and for clients to use the new configuration.
         sleep(Duration::from_secs(1)).await;
         // The original chooses these keys by index (`owned[i]`) rather than by shard; here the
@@ -114,7 +116,7 @@ fn challenge2_unaffected_5b() {
 #[test]
 fn challenge2_partial_5b() {
     run(true, Some(100), |cfg| async move {
-        cfg.begin("Test: partial migration shard access (challenge 2) ...");
+        cfg.begin("Test: partial migration shard access (challenge 2)");
         let mut ck = cfg.make_client();
         cfg.joinm(&[0, 1, 2]).await;
         sleep(Duration::from_secs(1)).await;
@@ -125,7 +127,9 @@ fn challenge2_partial_5b() {
         }
         // The shards owned by 102.
         let c = cfg.mck().await.query(None).await;
-        let owned: BTreeSet<usize> = (0..c.shards.len()).filter(|&s| c.shards[s] == GIDS[2]).collect();
+        let owned: BTreeSet<usize> = (0..c.shards.len())
+            .filter(|&s| c.shards[s] == GIDS[2])
+            .collect();
         // 101 can get 102's shards, but not 100's.
         cfg.shutdown_group(0);
         cfg.leavem(&[0, 2]).await;

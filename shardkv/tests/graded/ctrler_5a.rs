@@ -28,11 +28,24 @@ where
     });
 }
 
-/// Prints a subtest's summary line.
-fn passed(summary: Summary, net: &Network) {
-    summary.passed(Tally {
-        peers: SERVERS,
+/// A subtest under way: its summary line, and the network's RPC count when it began.
+struct Subtest {
+    summary: Summary,
+    rpcs: u64,
+}
+
+fn begin(title: &str, net: &Network) -> Subtest {
+    Subtest {
+        summary: Summary::begin(title),
         rpcs: net.total_count(),
+    }
+}
+
+/// Prints a subtest's summary line.
+fn passed(subtest: Subtest, net: &Network) {
+    subtest.summary.passed(Tally {
+        peers: SERVERS,
+        rpcs: net.total_count() - subtest.rpcs,
         ..Tally::default()
     });
 }
@@ -69,7 +82,10 @@ fn check_config(c: &Config) {
     let mut counts: BTreeMap<Gid, usize> = c.groups.keys().map(|&g| (g, 0)).collect();
     for (shard, gid) in c.shards.iter().enumerate() {
         let Some(count) = counts.get_mut(gid) else {
-            panic!("config {}: shard {shard} is on gid {gid}, which is not a group", c.num);
+            panic!(
+                "config {}: shard {shard} is on gid {gid}, which is not a group",
+                c.num
+            );
         };
         *count += 1;
     }
@@ -146,7 +162,7 @@ async fn minimal_transfers(net: &Network, ck: &mut Clerk, multi: bool) {
     let group_of = |gid: Gid| (gid, servers(&[&format!("{gid}a"), &format!("{gid}b")]));
 
     let what = if multi { "multijoins" } else { "joins" };
-    let summary = Summary::begin(&format!("Test: Minimal transfers after {what} ..."));
+    let summary = begin(&format!("Test: Minimal transfers after {what}"), net);
     let c1 = ck.query(None).await;
     if multi {
         ck.join(gids.iter().map(|&g| group_of(g)).collect()).await;
@@ -161,7 +177,7 @@ async fn minimal_transfers(net: &Network, ck: &mut Clerk, multi: bool) {
     passed(summary, net);
 
     let what = if multi { "multileaves" } else { "leaves" };
-    let summary = Summary::begin(&format!("Test: Minimal transfers after {what} ..."));
+    let summary = begin(&format!("Test: Minimal transfers after {what}"), net);
     if multi {
         ck.leave(gids.clone()).await;
     } else {
@@ -180,7 +196,7 @@ fn basic_ctrler_5a() {
     run(|net, ctrler| async move {
         let mut ck = ctrler_clerk(&ctrler);
 
-        let summary = Summary::begin("Test: Basic leave/join ...");
+        let summary = begin("Test: Basic leave/join", &net);
         // cfa[3] stays configuration 0, as in the original.
         let mut cfa = vec![Config::default(); 6];
         cfa[0] = ck.query(None).await;
@@ -195,8 +211,16 @@ fn basic_ctrler_5a() {
         check(&mut ck, &[gid1, gid2]).await;
         cfa[2] = ck.query(None).await;
         let cfx = ck.query(None).await;
-        assert_eq!(cfx.groups[&gid1], servers(&["x", "y", "z"]), "wrong servers for gid {gid1}");
-        assert_eq!(cfx.groups[&gid2], servers(&["a", "b", "c"]), "wrong servers for gid {gid2}");
+        assert_eq!(
+            cfx.groups[&gid1],
+            servers(&["x", "y", "z"]),
+            "wrong servers for gid {gid1}"
+        );
+        assert_eq!(
+            cfx.groups[&gid2],
+            servers(&["a", "b", "c"]),
+            "wrong servers for gid {gid2}"
+        );
         ck.leave(vec![gid1]).await;
         check(&mut ck, &[gid2]).await;
         cfa[4] = ck.query(None).await;
@@ -204,7 +228,7 @@ fn basic_ctrler_5a() {
         cfa[5] = ck.query(None).await;
         passed(summary, &net);
 
-        let summary = Summary::begin("Test: Historical queries ...");
+        let summary = begin("Test: Historical queries", &net);
         for s in 0..SERVERS {
             ctrler.shutdown_server(s);
             for c in &cfa {
@@ -216,7 +240,7 @@ fn basic_ctrler_5a() {
         }
         passed(summary, &net);
 
-        let summary = Summary::begin("Test: Move ...");
+        let summary = begin("Test: Move", &net);
         let (gid3, gid4) = (503, 504);
         ck.join(BTreeMap::from([(gid3, servers(&["3a", "3b", "3c"]))]))
             .await;
@@ -234,13 +258,16 @@ fn basic_ctrler_5a() {
         let cf2 = ck.query(None).await;
         for shard in 0..NSHARDS {
             let target = if shard < NSHARDS / 2 { gid3 } else { gid4 };
-            assert_eq!(cf2.shards[shard], target, "expected shard {shard} on gid {target}");
+            assert_eq!(
+                cf2.shards[shard], target,
+                "expected shard {shard} on gid {target}"
+            );
         }
         ck.leave(vec![gid3]).await;
         ck.leave(vec![gid4]).await;
         passed(summary, &net);
 
-        let summary = Summary::begin("Test: Concurrent leave/join ...");
+        let summary = begin("Test: Concurrent leave/join", &net);
         let from = ck.query(None).await.num;
         concurrently(&ctrler, |i, mut ck| async move {
             let gid = 100 + 10 * i as Gid;
@@ -265,9 +292,10 @@ fn basic_ctrler_5a() {
 fn minimal_again_ctrler_5a() {
     run(|net, ctrler| async move {
         let mut ck = ctrler_clerk(&ctrler);
-        let summary = Summary::begin("Test: minimal movement again ...");
+        let summary = begin("Test: minimal movement again", &net);
         let max_moves = NSHARDS / 3 + 1;
-        let moved = |a: &Config, b: &Config| (0..NSHARDS).filter(|&s| a.shards[s] != b.shards[s]).count();
+        let moved =
+            |a: &Config, b: &Config| (0..NSHARDS).filter(|&s| a.shards[s] != b.shards[s]).count();
 
         ck.join(BTreeMap::from([(1, servers(&["x", "y", "z"]))]))
             .await;
@@ -279,21 +307,33 @@ fn minimal_again_ctrler_5a() {
         let c2 = check(&mut ck, &[1, 2, 3]).await;
         for s in 0..NSHARDS {
             if c2.shards[s] != 3 {
-                assert_eq!(c1.shards[s], c2.shards[s], "shard {s} moved between old groups on Join");
+                assert_eq!(
+                    c1.shards[s], c2.shards[s],
+                    "shard {s} moved between old groups on Join"
+                );
             }
         }
         let n = moved(&c1, &c2);
-        assert!(n <= max_moves, "too many shards moved on Join: {n} > {max_moves}");
+        assert!(
+            n <= max_moves,
+            "too many shards moved on Join: {n} > {max_moves}"
+        );
 
         ck.leave(vec![1]).await;
         let c3 = check(&mut ck, &[2, 3]).await;
         for s in 0..NSHARDS {
             if c2.shards[s] != 1 {
-                assert_eq!(c2.shards[s], c3.shards[s], "shard {s} of a staying group moved on Leave");
+                assert_eq!(
+                    c2.shards[s], c3.shards[s],
+                    "shard {s} of a staying group moved on Leave"
+                );
             }
         }
         let n = moved(&c2, &c3);
-        assert!(n <= max_moves, "too many shards moved on Leave: {n} > {max_moves}");
+        assert!(
+            n <= max_moves,
+            "too many shards moved on Leave: {n} > {max_moves}"
+        );
         passed(summary, &net);
     });
 }
@@ -303,12 +343,16 @@ fn multi_ctrler_5a() {
     run(|net, ctrler| async move {
         let mut ck = ctrler_clerk(&ctrler);
 
-        let summary = Summary::begin("Test: Multi-group join/leave ...");
+        let summary = begin("Test: Multi-group join/leave", &net);
         let mut cfa = vec![Config::default(); 6];
         cfa[0] = ck.query(None).await;
         check(&mut ck, &[]).await;
         let (gid1, gid2, gid3) = (1, 2, 3);
-        let (s1, s2, s3) = (servers(&["x", "y", "z"]), servers(&["a", "b", "c"]), servers(&["j", "k", "l"]));
+        let (s1, s2, s3) = (
+            servers(&["x", "y", "z"]),
+            servers(&["a", "b", "c"]),
+            servers(&["j", "k", "l"]),
+        );
         ck.join(BTreeMap::from([(gid1, s1.clone()), (gid2, s2.clone())]))
             .await;
         check(&mut ck, &[gid1, gid2]).await;
@@ -328,12 +372,15 @@ fn multi_ctrler_5a() {
         ck.leave(vec![gid2]).await;
         passed(summary, &net);
 
-        let summary = Summary::begin("Test: Concurrent multi leave/join ...");
+        let summary = begin("Test: Concurrent multi leave/join", &net);
         let from = ck.query(None).await.num;
         concurrently(&ctrler, |i, mut ck| async move {
             let gid = 1000 + i as Gid;
             let join = BTreeMap::from([
-                (gid, servers(&[&format!("{gid}a"), &format!("{gid}b"), &format!("{gid}c")])),
+                (
+                    gid,
+                    servers(&[&format!("{gid}a"), &format!("{gid}b"), &format!("{gid}c")]),
+                ),
                 (gid + 1000, servers(&[&format!("{gid}a")])),
                 (gid + 2000, servers(&[&format!("{gid}a")])),
             ]);
@@ -348,7 +395,7 @@ fn multi_ctrler_5a() {
 
         minimal_transfers(&net, &mut ck, true).await;
 
-        let summary = Summary::begin("Test: Check Same config on servers ...");
+        let summary = begin("Test: Check Same config on servers", &net);
         let leader = ctrler.leader().expect("Leader not found");
         let c = ck.query(None).await;
         ctrler.shutdown_server(leader);

@@ -92,10 +92,15 @@ impl Cluster {
             .iter()
             .map(|&gid| {
                 let (ctrler, make_end) = (ctrler.clone(), make_end.clone());
-                Group::new(&net, &format!("server-{gid}-"), SERVERS, move |ends, me, p| {
-                    let ctrlers = ctrler.make_clerk_ends(&ctrler.all()).ends;
-                    ShardKv::new(ends, me, p, maxraftstate, gid, ctrlers, make_end.clone())
-                })
+                Group::new(
+                    &net,
+                    &format!("server-{gid}-"),
+                    SERVERS,
+                    move |ends, me, p| {
+                        let ctrlers = ctrler.make_clerk_ends(&ctrler.all()).ends;
+                        ShardKv::new(ends, me, p, maxraftstate, gid, ctrlers, make_end.clone())
+                    },
+                )
             })
             .collect();
         let mck = ctrler_clerk(&ctrler);
@@ -150,7 +155,10 @@ impl Cluster {
     /// Group `gi`'s servers, as a controller Join lists them.
     pub fn servers_of(&self, gi: usize) -> (Gid, Vec<String>) {
         let group = self.group(gi);
-        (GIDS[gi], group.all().iter().map(|&i| group.server_name(i)).collect())
+        (
+            GIDS[gi],
+            group.all().iter().map(|&i| group.server_name(i)).collect(),
+        )
     }
 
     /// Joins groups `gis` to the controller in one request (6.5840's `joinm`).

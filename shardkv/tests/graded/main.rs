@@ -3,8 +3,8 @@
 //! checks nothing (each such place says so). `cargo test -p shardkv --release 5a` runs part 5A;
 //! `-- --nocapture` shows each test's summary line.
 
+mod challenges;
 mod ctrler_5a;
 mod harness;
 mod part_5a;
 mod part_5b;
-mod challenges;

@@ -30,7 +30,10 @@ async fn gets_that_finish(
     }
     let mut done = 0;
     while let Ok(Some((key, value, got))) = timeout(IDLE_WINDOW, rx.recv()).await {
-        assert_eq!(got, value, "Get({key:?}): expected:\n{value:?}\nreceived:\n{got:?}");
+        assert_eq!(
+            got, value,
+            "Get({key:?}): expected:\n{value:?}\nreceived:\n{got:?}"
+        );
         done += 1;
     }
     done
@@ -39,7 +42,7 @@ async fn gets_that_finish(
 #[test]
 fn static_shards_5a() {
     run(false, None, |cfg| async move {
-        cfg.begin("Test (5A): static shards ...");
+        cfg.begin("Test (5A): static shards");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         cfg.join(1).await;
@@ -76,7 +79,7 @@ fn static_shards_5a() {
 #[test]
 fn rejection_5a() {
     run(false, None, |cfg| async move {
-        cfg.begin("Test (5A): rejection ...");
+        cfg.begin("Test (5A): rejection");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         cfg.join(1).await;

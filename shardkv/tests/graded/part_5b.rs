@@ -90,7 +90,7 @@ async fn stop_appenders(stop: &AtomicBool, appenders: Vec<JoinHandle<String>>) -
 #[test]
 fn join_leave_5b() {
     run(false, None, |cfg| async move {
-        cfg.begin("Test (5B): join then leave ...");
+        cfg.begin("Test (5B): join then leave");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, mut va) = put_keys(&mut ck, 10, 5).await;
@@ -111,7 +111,7 @@ fn join_leave_5b() {
 #[test]
 fn snapshot_5b() {
     run(false, Some(1000), |cfg| async move {
-        cfg.begin("Test (5B): snapshots, join, and leave ...");
+        cfg.begin("Test (5B): snapshots, join, and leave");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, mut va) = put_keys(&mut ck, 30, 20).await;
@@ -140,7 +140,7 @@ fn snapshot_5b() {
 #[test]
 fn miss_change_5b() {
     run(false, Some(1000), |cfg| async move {
-        cfg.begin("Test (5B): servers miss configuration changes...");
+        cfg.begin("Test (5B): servers miss configuration changes");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, mut va) = put_keys(&mut ck, 10, 20).await;
@@ -176,7 +176,7 @@ fn miss_change_5b() {
 #[test]
 fn concurrent1_5b() {
     run(false, Some(100), |cfg| async move {
-        cfg.begin("Test (5B): concurrent puts and configuration changes...");
+        cfg.begin("Test (5B): concurrent puts and configuration changes");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, va) = put_keys(&mut ck, 10, 5).await;
@@ -217,7 +217,7 @@ fn concurrent1_5b() {
 #[test]
 fn concurrent2_5b() {
     run(false, None, |cfg| async move {
-        cfg.begin("Test (5B): more concurrent puts and configuration changes...");
+        cfg.begin("Test (5B): more concurrent puts and configuration changes");
         let mut ck = cfg.make_client();
         cfg.join(1).await;
         cfg.join(0).await;
@@ -254,7 +254,7 @@ fn concurrent2_5b() {
 #[test]
 fn concurrent3_5b() {
     run(false, Some(300), |cfg| async move {
-        cfg.begin("Test (5B): concurrent configuration change and restart...");
+        cfg.begin("Test (5B): concurrent configuration change and restart");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, va) = put_keys(&mut ck, 10, 1).await;
@@ -289,7 +289,7 @@ fn concurrent3_5b() {
 #[test]
 fn unreliable1_5b() {
     run(true, Some(100), |cfg| async move {
-        cfg.begin("Test (5B): unreliable 1...");
+        cfg.begin("Test (5B): unreliable 1");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, mut va) = put_keys(&mut ck, 10, 5).await;
@@ -332,7 +332,7 @@ async fn unreliable_schedule(cfg: &Cluster) {
 #[test]
 fn unreliable2_5b() {
     run(true, Some(100), |cfg| async move {
-        cfg.begin("Test (5B): unreliable 2...");
+        cfg.begin("Test (5B): unreliable 2");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let (ka, va) = put_keys(&mut ck, 10, 5).await;
@@ -352,7 +352,7 @@ fn unreliable2_5b() {
 fn unreliable3_5b() {
     const KEYS: usize = 10;
     run(true, Some(100), |cfg| async move {
-        cfg.begin("Test (5B): unreliable 3...");
+        cfg.begin("Test (5B): unreliable 3");
         let mut ck = cfg.make_client();
         cfg.join(0).await;
         let ka = keys(KEYS);
