@@ -128,6 +128,10 @@ impl Cluster {
         self.inner.make_end.clone()
     }
 
+    pub fn ctrler(&self) -> &Group<CtrlerServer> {
+        &self.inner.ctrler
+    }
+
     pub fn group(&self, gi: usize) -> &Group<ShardKv> {
         &self.inner.groups[gi]
     }
