@@ -126,6 +126,11 @@ enum Op {
     Delete { num: u64, shard: usize },
     /// The old holder of `shard` in configuration `num` has deleted its copy.
     Confirmed { num: u64, shard: usize },
+    /// A new leader's first entry. Raft commits entries of earlier terms only along with one of
+    /// the leader's own, and a hand-over step the previous leader left uncommitted may be the
+    /// one everything waits for (the other group has its answer and will not ask again) while
+    /// no client has a reason to send this group anything.
+    NoOp,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -177,6 +182,7 @@ impl StateMachine for Store {
                     s.status = Status::Serving;
                 }
             }
+            Op::NoOp => {}
         }
         Ok(String::new())
     }
@@ -430,14 +436,20 @@ impl ShardKv {
         }
     }
 
-    /// The leader drives hand-overs: it pulls the shards it waits for, and tells the old
+    /// The leader drives hand-overs: it commits a first entry of its term, pulls the shards it waits for, and tells the old
     /// holders of the shards it has installed to delete their copies. Every shard moves on its
     /// own, so a shard whose old holder is down delays no other.
     async fn migrate(self) {
+        let mut noop_term = None;
         while !self.rsm.killed() {
             sleep(MIGRATE_INTERVAL).await;
-            if !self.rsm.is_leader() {
+            let (term, leader) = self.rsm.raft().get_state();
+            if !leader {
                 continue;
+            }
+            if noop_term != Some(term) {
+                noop_term = Some(term);
+                let _ = self.submit(&Op::NoOp).await;
             }
             let pulls = self.transfers(Status::Pulling);
             let confirms = self.transfers(Status::Confirming);
@@ -483,6 +495,13 @@ impl ShardKv {
                 .await;
             let Ok(reply) = reply else { continue };
             if reply.err != Err::Ok {
+                dlog!(
+                    SHRD,
+                    "pull {}@{} from {name}: {:?}",
+                    t.shard,
+                    t.num,
+                    reply.err
+                );
                 continue;
             }
             // A transfer holding keys of another shard is damaged: installing it would serve
@@ -513,6 +532,7 @@ impl ShardKv {
                 .end(name)
                 .call::<_, DeleteShardReply>("ShardKV.DeleteShard", &args)
                 .await;
+            dlog!(SHRD, "delete {}@{} at {name}: {reply:?}", t.shard, t.num);
             if reply.is_ok_and(|r| r.err == Err::Ok) {
                 let confirmed = Op::Confirmed {
                     num: t.num,
