@@ -130,7 +130,7 @@ enum Op {
     /// the leader's own, and a hand-over step the previous leader left uncommitted may be the
     /// one everything waits for (the other group has its answer and will not ask again) while
     /// no client has a reason to send this group anything.
-    NoOp,
+    TermStart,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -182,7 +182,7 @@ impl StateMachine for Store {
                     s.status = Status::Serving;
                 }
             }
-            Op::NoOp => {}
+            Op::TermStart => {}
         }
         Ok(String::new())
     }
@@ -449,7 +449,7 @@ impl ShardKv {
             }
             if noop_term != Some(term) {
                 noop_term = Some(term);
-                let _ = self.submit(&Op::NoOp).await;
+                let _ = self.submit(&Op::TermStart).await;
             }
             let pulls = self.transfers(Status::Pulling);
             let confirms = self.transfers(Status::Confirming);

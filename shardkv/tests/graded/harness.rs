@@ -143,7 +143,7 @@ impl Cluster {
 
     /// A new clerk of the sharded service, with fresh ends to the controller.
     pub fn make_client(&self) -> Client {
-        let ctrler = &self.inner.ctrler;
+        let ctrler = self.ctrler();
         let ctrlers = ctrler.make_clerk_ends(&ctrler.all()).ends;
         self.client_of(ctrlers)
     }
