@@ -3,7 +3,8 @@ CARGO ?= cargo
 TOOL = $(CARGO) run -q -p tools --release --bin
 
 .PHONY: grade test example bench handout handout-check check-suite gradescope stress \
-	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d raft-3x lab4 kvraft-4a kvraft-4b
+	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d raft-3x lab4 kvraft-4a kvraft-4b \
+	lab5 shardkv-5a shardkv-5b shardkv-challenge
 
 ## Grade every lab (or LABS="lab3 lab2"): each graded test RUNS times (default: labs.toml) with
 ## recorded seeds; a score table, replay commands of failing runs, grade-results/results.json.
@@ -68,3 +69,10 @@ lab4:
 	$(CARGO) test -p kvraft --release --no-fail-fast
 kvraft-4a kvraft-4b: kvraft-%:
 	$(CARGO) test -p kvraft --release --no-fail-fast $*
+
+## Lab 5 (sharded key/value service): the whole lab, or one part (5b includes the challenges,
+## whose names end in _5b; shardkv-challenge runs only them).
+lab5:
+	$(CARGO) test -p shardkv --release --no-fail-fast
+shardkv-5a shardkv-5b shardkv-challenge: shardkv-%:
+	$(CARGO) test -p shardkv --release --no-fail-fast $*

@@ -20,7 +20,7 @@ pub fn print_report(results: &[TestResult], replay_in: Option<&Path>) -> (usize,
     for (lab_id, lab_name) in labs {
         println!("\n{lab_id}: {lab_name}");
         println!(
-            "  {:<6} {:>6} {:>7} {:>16}",
+            "  {:<9} {:>6} {:>7} {:>16}",
             "part", "tests", "passed", "points"
         );
         let mut parts: Vec<&str> = Vec::new();
@@ -38,12 +38,13 @@ pub fn print_report(results: &[TestResult], replay_in: Option<&Path>) -> (usize,
         let (mut got, mut max) = (0.0, 0.0);
         for part in parts {
             let (tests, passed, points, max_points) = by_part[part];
-            println!("  {part:<6} {tests:>6} {passed:>7} {points:>7.1} / {max_points:<6.1}");
+            // Wide enough for the longest part id (Lab 5's "challenge").
+            println!("  {part:<9} {tests:>6} {passed:>7} {points:>7.1} / {max_points:<6.1}");
             got += points;
             max += max_points;
         }
         println!(
-            "  {:<6} {:>6} {:>7} {got:>7.1} / {max:<6.1}",
+            "  {:<9} {:>6} {:>7} {got:>7.1} / {max:<6.1}",
             "total", "", ""
         );
         if let Some(build) = results

@@ -1,0 +1,338 @@
+//! Lab 5's configuration (6.5840's shardkv `config.go`) on Lab 4's Raft-group harness: a
+//! controller group and three shard groups (gids 100, 101, 102) of three servers each on one
+//! network, joins and leaves through a controller clerk, whole-group shutdowns and restarts,
+//! clerks that count and record their operations, and the persisted-size checks.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use kvraft::tester::{Group, fresh_end};
+use labrpc::{ClientEnd, Network, sim};
+use shardkv::ctrler::{self, CtrlerServer, Gid};
+use shardkv::{Clerk, MakeEnd, ShardKv};
+use tests::kvtest::KvLog;
+use tests::summary::{Summary, Tally};
+
+/// Servers per group, controller included.
+pub const SERVERS: usize = 3;
+/// The shard groups' ids, as in 6.5840.
+pub const GIDS: [Gid; 3] = [100, 101, 102];
+/// The bound on a server's persisted Raft state, as a multiple of maxraftstate. Both sides are
+/// in this project's encoding (a server snapshots when its own Raft state reaches maxraftstate
+/// bytes), so Go's factor carries over unchanged.
+pub const LOG_BOUND_FACTOR: usize = 8;
+
+/// Runs one graded test on a fresh controller and three shard groups, none of them joined yet.
+/// The test's name (for messages, the timeline file and the rerun command) is the libtest
+/// thread name.
+pub fn run<F, Fut>(unreliable: bool, maxraftstate: Option<usize>, test: F)
+where
+    F: Fn(Cluster) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let thread = std::thread::current();
+    let path = thread.name().unwrap_or("shardkv test");
+    let name = path.rsplit("::").next().unwrap_or(path).to_string();
+    sim::Builder::new(path).package("shardkv").run(|| async {
+        test(Cluster::new(&name, unreliable, maxraftstate)).await;
+    });
+}
+
+/// 6.5840's `make_end`: an end with a fresh random name to the server called `server`, enabled.
+pub fn make_end(net: &Network) -> MakeEnd {
+    let net = net.clone();
+    Arc::new(move |server: &str| -> ClientEnd {
+        let (name, end) = fresh_end(&net, server);
+        net.enable(&name, true);
+        end
+    })
+}
+
+/// A controller group: three controller servers called `<prefix>S<i>`.
+pub fn ctrler_group(net: &Network, prefix: &str) -> Group<CtrlerServer> {
+    Group::new(net, prefix, SERVERS, CtrlerServer::new)
+}
+
+/// A clerk of a controller group, with fresh ends to all of its servers.
+pub fn ctrler_clerk(ctrler: &Group<CtrlerServer>) -> ctrler::Clerk {
+    ctrler::Clerk::new(ctrler.make_clerk_ends(&ctrler.all()).ends)
+}
+
+/// The system under test. Cheap to clone; clones share everything, so client tasks can use it.
+#[derive(Clone)]
+pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    test: String,
+    net: Network,
+    ctrler: Group<CtrlerServer>,
+    groups: Vec<Group<ShardKv>>,
+    maxraftstate: Option<usize>,
+    /// The tester's own controller clerk (6.5840's `mck`), one request at a time.
+    mck: tokio::sync::Mutex<ctrler::Clerk>,
+    make_end: MakeEnd,
+    /// Every recorded operation, and the joins, leaves, shutdowns and restarts, for the timeline.
+    log: KvLog,
+    /// Clerk operations since the test began.
+    ops: AtomicU64,
+    summary: Mutex<Option<Summary>>,
+}
+
+impl Cluster {
+    fn new(test: &str, unreliable: bool, maxraftstate: Option<usize>) -> Cluster {
+        let net = Network::new();
+        net.set_reliable(!unreliable);
+        let ctrler = ctrler_group(&net, "ctlr-");
+        let make_end = make_end(&net);
+        let groups = GIDS
+            .iter()
+            .map(|&gid| {
+                let (ctrler, make_end) = (ctrler.clone(), make_end.clone());
+                Group::new(
+                    &net,
+                    &format!("server-{gid}-"),
+                    SERVERS,
+                    move |ends, me, p| {
+                        let ctrlers = ctrler.make_clerk_ends(&ctrler.all()).ends;
+                        ShardKv::new(ends, me, p, maxraftstate, gid, ctrlers, make_end.clone())
+                    },
+                )
+            })
+            .collect();
+        let mck = ctrler_clerk(&ctrler);
+        Cluster {
+            inner: Arc::new(Inner {
+                test: test.to_string(),
+                net,
+                ctrler,
+                groups,
+                maxraftstate,
+                mck: tokio::sync::Mutex::new(mck),
+                make_end,
+                log: KvLog::new(),
+                ops: AtomicU64::new(0),
+                summary: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn net(&self) -> &Network {
+        &self.inner.net
+    }
+
+    pub fn make_end(&self) -> MakeEnd {
+        self.inner.make_end.clone()
+    }
+
+    pub fn ctrler(&self) -> &Group<CtrlerServer> {
+        &self.inner.ctrler
+    }
+
+    pub fn group(&self, gi: usize) -> &Group<ShardKv> {
+        &self.inner.groups[gi]
+    }
+
+    /// The tester's controller clerk.
+    pub async fn mck(&self) -> tokio::sync::MutexGuard<'_, ctrler::Clerk> {
+        self.inner.mck.lock().await
+    }
+
+    /// A new clerk of the sharded service, with fresh ends to the controller.
+    pub fn make_client(&self) -> Client {
+        let ctrler = self.ctrler();
+        let ctrlers = ctrler.make_clerk_ends(&ctrler.all()).ends;
+        self.client_of(ctrlers)
+    }
+
+    /// A new clerk that asks the controller through `ctrlers` (the rejection test's second one).
+    pub fn client_of(&self, ctrlers: Vec<ClientEnd>) -> Client {
+        Client {
+            clerk: Clerk::new(ctrlers, self.make_end()),
+            cluster: self.clone(),
+        }
+    }
+
+    /// Group `gi`'s servers, as a controller Join lists them.
+    pub fn servers_of(&self, gi: usize) -> (Gid, Vec<String>) {
+        let group = self.group(gi);
+        (
+            GIDS[gi],
+            group.all().iter().map(|&i| group.server_name(i)).collect(),
+        )
+    }
+
+    /// Joins groups `gis` to the controller in one request (6.5840's `joinm`).
+    pub async fn joinm(&self, gis: &[usize]) {
+        let servers: BTreeMap<_, _> = gis.iter().map(|&gi| self.servers_of(gi)).collect();
+        self.annotate("join", &format!("join {:?}", servers.keys()));
+        self.mck().await.join(servers).await;
+    }
+
+    pub async fn join(&self, gi: usize) {
+        self.joinm(&[gi]).await;
+    }
+
+    /// Removes groups `gis` from the controller in one request (6.5840's `leavem`).
+    pub async fn leavem(&self, gis: &[usize]) {
+        let gids: Vec<Gid> = gis.iter().map(|&gi| GIDS[gi]).collect();
+        self.annotate("leave", &format!("leave {gids:?}"));
+        self.mck().await.leave(gids).await;
+    }
+
+    pub async fn leave(&self, gi: usize) {
+        self.leavem(&[gi]).await;
+    }
+
+    pub fn shutdown_server(&self, gi: usize, i: usize) {
+        self.group(gi).shutdown_server(i);
+        self.annotate("crash", &format!("G{} S{i} shut down", GIDS[gi]));
+    }
+
+    /// Restarts one server from its persisted state and reconnects it to its group.
+    pub fn start_server(&self, gi: usize, i: usize) {
+        let group = self.group(gi);
+        group.start_server(i);
+        group.connect(i, &group.all());
+        self.annotate("restart", &format!("G{} S{i} restarted", GIDS[gi]));
+    }
+
+    pub fn shutdown_group(&self, gi: usize) {
+        for i in 0..SERVERS {
+            self.shutdown_server(gi, i);
+        }
+    }
+
+    pub fn start_group(&self, gi: usize) {
+        for i in 0..SERVERS {
+            self.start_server(gi, i);
+        }
+    }
+
+    fn annotate(&self, tag: &str, text: &str) {
+        self.inner.log.annotate(tag, text);
+    }
+
+    /// 6.5840's `checklogs`: with snapshots, no server's Raft state exceeds 8 × maxraftstate;
+    /// without, no server has a snapshot.
+    pub fn check_logs(&self) {
+        for (gi, group) in self.inner.groups.iter().enumerate() {
+            let gid = GIDS[gi];
+            match self.inner.maxraftstate {
+                Some(max) => {
+                    let size = group.log_size();
+                    assert!(
+                        size <= LOG_BOUND_FACTOR * max,
+                        "group {gid}: persister.RaftStateSize() {size}, but maxraftstate {max}"
+                    );
+                }
+                None => {
+                    let size = group.snapshot_size();
+                    assert!(
+                        size == 0,
+                        "group {gid}: maxraftstate is None, but snapshot is non-empty ({size} bytes)"
+                    );
+                }
+            }
+        }
+    }
+
+    /// What all servers of all groups have persisted: Raft state plus snapshot.
+    pub fn total_persisted(&self) -> usize {
+        let mut total = 0;
+        for group in &self.inner.groups {
+            for i in group.all() {
+                let saved = group.persister(i);
+                total += saved.raft_state_size() + saved.snapshot_size();
+            }
+        }
+        total
+    }
+
+    /// Fails the test unless the recorded history is linearizable (writing the timeline if not).
+    pub fn check_linearizable(&self) {
+        self.inner.log.check(&self.inner.test);
+    }
+
+    /// Starts the test's summary line, titled as in 6.5840.
+    pub fn begin(&self, title: &str) {
+        self.inner.ops.store(0, Ordering::SeqCst);
+        *self.inner.summary.lock().unwrap() = Some(Summary::begin(title));
+    }
+
+    /// Prints the summary line started by [`Cluster::begin`].
+    pub fn end(&self) {
+        let summary = self.inner.summary.lock().unwrap().take();
+        summary.expect("begin() was called").passed(Tally {
+            peers: SERVERS * GIDS.len(),
+            clients: 0,
+            rpcs: self.inner.net.total_count(),
+            ops: self.inner.ops.load(Ordering::SeqCst),
+            bytes: None,
+        });
+    }
+}
+
+/// A clerk as the tests use it: every operation is counted, and recorded in the history under
+/// the row `Some(client)` when asked.
+pub struct Client {
+    clerk: Clerk,
+    cluster: Cluster,
+}
+
+impl Client {
+    pub async fn get(&mut self, key: &str, record: Option<usize>) -> String {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        match record {
+            Some(client) => inner.log.get(client, key, self.clerk.get(key)).await,
+            None => self.clerk.get(key).await,
+        }
+    }
+
+    pub async fn put(&mut self, key: &str, value: &str, record: Option<usize>) {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        match record {
+            Some(client) => {
+                let op = self.clerk.put(key, value);
+                inner.log.put(client, key, value, op).await
+            }
+            None => self.clerk.put(key, value).await,
+        }
+    }
+
+    pub async fn append(&mut self, key: &str, value: &str, record: Option<usize>) {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        match record {
+            Some(client) => {
+                let op = self.clerk.append(key, value);
+                inner.log.append(client, key, value, op).await
+            }
+            None => self.clerk.append(key, value).await,
+        }
+    }
+
+    /// Fails the test unless `key` reads as `value` (6.5840's `check`).
+    pub async fn check(&mut self, key: &str, value: &str) {
+        let got = self.get(key, None).await;
+        assert_eq!(
+            got, value,
+            "Get({key:?}): expected:\n{value:?}\nreceived:\n{got:?}"
+        );
+    }
+}
+
+/// `n` keys `"0"`, `"1"`, ...: the first ten cover every shard.
+pub fn keys(n: usize) -> Vec<String> {
+    (0..n).map(|i| i.to_string()).collect()
+}
+
+/// A random value of `len` characters.
+pub fn randstring(len: usize) -> String {
+    labrpc::rand::random_string(len)
+}
