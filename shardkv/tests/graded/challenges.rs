@@ -59,6 +59,7 @@ fn challenge1_delete_5b() {
             check_all(&mut ck, first3).await;
         }
         let total = cfg.total_persisted();
+        labrpc::sim::bound("persisted bytes", total as f64, MAX_TOTAL_PERSISTED as f64);
         assert!(
             total <= MAX_TOTAL_PERSISTED,
             "snapshot + persisted Raft state are too big: {total} > {MAX_TOTAL_PERSISTED}"

@@ -224,6 +224,11 @@ impl Cluster {
             match self.inner.maxraftstate {
                 Some(max) => {
                     let size = group.log_size();
+                    sim::bound(
+                        "Raft state bytes",
+                        size as f64,
+                        (LOG_BOUND_FACTOR * max) as f64,
+                    );
                     assert!(
                         size <= LOG_BOUND_FACTOR * max,
                         "group {gid}: persister.RaftStateSize() {size}, but maxraftstate {max}"
