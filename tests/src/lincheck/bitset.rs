@@ -14,6 +14,9 @@
 #[derive(Debug, Clone)]
 pub(crate) struct Bitset {
     words: Vec<u64>,
+    /// `zobrist(id)` for every id, computed once: the search sets and clears ids many times more
+    /// often than there are ids.
+    keys: Vec<u64>,
     hash: u64,
     lo: usize,
     hi: usize,
@@ -33,6 +36,7 @@ impl Bitset {
     pub fn new(n: usize) -> Bitset {
         Bitset {
             words: vec![0; n.div_ceil(64)],
+            keys: (0..n).map(zobrist).collect(),
             hash: 0,
             lo: 0,
             hi: 0,
@@ -43,7 +47,7 @@ impl Bitset {
         let w = id / 64;
         debug_assert_eq!(self.words[w] & (1 << (id % 64)), 0);
         self.words[w] |= 1 << (id % 64);
-        self.hash ^= zobrist(id);
+        self.hash ^= self.keys[id];
         self.hi = self.hi.max(w + 1);
         while self.lo < self.words.len() && self.words[self.lo] == u64::MAX {
             self.lo += 1;
@@ -54,7 +58,7 @@ impl Bitset {
         let w = id / 64;
         debug_assert_ne!(self.words[w] & (1 << (id % 64)), 0);
         self.words[w] &= !(1 << (id % 64));
-        self.hash ^= zobrist(id);
+        self.hash ^= self.keys[id];
         self.lo = self.lo.min(w);
         while self.hi > 0 && self.words[self.hi - 1] == 0 {
             self.hi -= 1;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::history::{History, Operation};
 use super::model::Model;
 use super::search::{Found, Stop, search};
+use super::sort::sort_by_time;
 
 /// Histories smaller than this are checked on the calling thread: starting threads would cost
 /// more than the search.
@@ -83,8 +84,7 @@ pub fn check<M: Model>(
     }
     let mut parts = model.partition(&history.ops);
     for part in &mut parts {
-        part.ops
-            .sort_unstable_by_key(|&i| (u128::from(history.ops[i].call) << 64) | i as u128);
+        sort_by_time(&mut part.ops, |i| history.ops[i].call);
     }
     // Largest first, so the longest search starts at once and small ones fill the other threads.
     let mut order: Vec<usize> = (0..parts.len()).collect();

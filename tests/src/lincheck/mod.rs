@@ -27,6 +27,7 @@
 //! ```
 
 mod bitset;
+mod hash_index;
 mod check;
 pub mod formats;
 pub mod generate;
@@ -37,6 +38,7 @@ mod model;
 pub mod register;
 mod report;
 mod search;
+mod sort;
 pub mod timeline;
 
 pub use check::{CheckResult, PartitionResult, Verdict, check};
