@@ -536,3 +536,45 @@ fn the_whole_store_model_agrees_with_the_per_key_model() {
         );
     }
 }
+
+/// The published histories (porcupine's `test_data`, outside the project: see docs/lincheck.md)
+/// get the verdicts porcupine's own test suite expects: `cNN-ok`/`cNN-bad` by name, and for the
+/// Jepsen etcd logs the 23 that suite lists as linearizable, every other one not (except
+/// `etcd_095`, which that suite does not check). Skipped, with a note, without `LINCHECK_DATA`.
+#[test]
+fn published_histories_get_porcupines_verdicts() {
+    let Some(dir) = std::env::var_os("LINCHECK_DATA") else {
+        eprintln!("note: LINCHECK_DATA is not set: the published histories are not checked");
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let mut labels = 0;
+    for run in ["01", "10", "50"] {
+        for (label, expected) in [("ok", Verdict::Ok), ("bad", Verdict::Illegal)] {
+            let path = dir.join(format!("kv/c{run}-{label}.txt"));
+            let h = formats::parse_porcupine_kv(&read(&path)).unwrap();
+            let found = lincheck::check(&KvModel, &h, None).verdict;
+            assert_eq!(found, expected, "{}", path.display());
+            labels += 1;
+        }
+    }
+    const LINEARIZABLE: [u32; 23] = [
+        2, 5, 7, 18, 25, 31, 38, 45, 48, 49, 51, 53, 56, 67, 75, 76, 80, 87, 92, 98, 100, 101, 102,
+    ];
+    for n in (0..=102).filter(|&n| n != 95) {
+        let path = dir.join(format!("jepsen/etcd_{n:03}.log"));
+        let h = formats::parse_jepsen_etcd(&read(&path)).unwrap();
+        let expected = if LINEARIZABLE.contains(&n) {
+            Verdict::Ok
+        } else {
+            Verdict::Illegal
+        };
+        let found = lincheck::check(&RegisterModel, &h, None).verdict;
+        assert_eq!(found, expected, "{}", path.display());
+        labels += 1;
+    }
+    assert_eq!(labels, 108);
+}
