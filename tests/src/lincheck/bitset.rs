@@ -43,6 +43,7 @@ impl Bitset {
         }
     }
 
+    #[inline]
     pub fn set(&mut self, id: usize) {
         let w = id / 64;
         debug_assert_eq!(self.words[w] & (1 << (id % 64)), 0);
@@ -54,6 +55,7 @@ impl Bitset {
         }
     }
 
+    #[inline]
     pub fn clear(&mut self, id: usize) {
         let w = id / 64;
         debug_assert_ne!(self.words[w] & (1 << (id % 64)), 0);
@@ -75,6 +77,7 @@ impl Bitset {
 
     /// The canonical compact form: every word before `lo` is all ones, every word from the end
     /// of the slice on is zero. Equal sets give equal windows.
+    #[inline]
     pub fn window(&self) -> (usize, &[u64]) {
         (self.lo, &self.words[self.lo..self.hi.max(self.lo)])
     }

@@ -31,6 +31,7 @@ impl HashIndex {
 
     /// The value stored for `key`, made `VACANT` (and counted as used) if there was none: the
     /// caller sets it. One probe sequence serves both the lookup and the insertion.
+    #[inline]
     pub fn slot(&mut self, key: u64) -> &mut u32 {
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();

@@ -27,10 +27,10 @@
 //! ```
 
 mod bitset;
-mod hash_index;
 mod check;
 pub mod formats;
 pub mod generate;
+mod hash_index;
 mod history;
 pub mod kv;
 pub mod kv_whole;

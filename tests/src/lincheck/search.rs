@@ -108,7 +108,6 @@ fn state_hash<S: Hash>(state: &S) -> u64 {
     h.finish()
 }
 
-
 /// How many configurations the cache is sized for up front: as many as the partition has
 /// operations (a search that finds a linearization at once caches about that many), but not
 /// beyond this, so that a long sequential history, which caches few, does not pay for a large
@@ -148,6 +147,7 @@ impl<S: Clone + Eq + Hash> Cache<S> {
     }
 
     /// Adds (set, state) and returns true if it was not there yet.
+    #[inline]
     fn insert(&mut self, set: &Bitset, state: &S) -> bool {
         let (lo, words) = set.window();
         let key = set.hash() ^ state_hash(state).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -267,6 +267,7 @@ impl Entries {
     }
 
     /// Removes an operation's call and return from the list; they keep their links for `unlift`.
+    #[inline]
     fn lift(&mut self, call: u32, ret: u32) {
         let Link { next, prev } = self.links[call as usize];
         // A call is always followed by at least its own return.
@@ -280,6 +281,7 @@ impl Entries {
     }
 
     /// Puts back what the matching `lift` removed (undone in reverse order).
+    #[inline]
     fn unlift(&mut self, call: u32, ret: u32) {
         let Link { next, prev } = self.links[ret as usize];
         if next != NIL {

@@ -44,11 +44,16 @@ mod tests {
 
     #[test]
     fn sorts_by_time_then_index_whether_nearly_sorted_or_not() {
-        let times = [5u64, 3, 3, 9, 1, 7, 7, 0, 2, 8, 4, 6, 5, 5, 1, 0, 9, 9, 3, 2];
+        let times = [
+            5u64, 3, 3, 9, 1, 7, 7, 0, 2, 8, 4, 6, 5, 5, 1, 0, 9, 9, 3, 2,
+        ];
         let mut expected: Vec<usize> = (0..times.len()).collect();
         expected.sort_by_key(|&i| (times[i], i));
         // In index order: near and far moves; reversed: past the budget.
-        for mut v in [(0..times.len()).collect(), (0..times.len()).rev().collect::<Vec<_>>()] {
+        for mut v in [
+            (0..times.len()).collect(),
+            (0..times.len()).rev().collect::<Vec<_>>(),
+        ] {
             sort_by_time(&mut v, |i| times[i]);
             assert_eq!(v, expected);
         }
