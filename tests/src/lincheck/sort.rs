@@ -49,7 +49,7 @@ mod tests {
         ];
         let mut expected: Vec<usize> = (0..times.len()).collect();
         expected.sort_by_key(|&i| (times[i], i));
-        // In index order: near and far moves; reversed: past the budget.
+        // In index order: near and far moves; reversed: within the budget still.
         for mut v in [
             (0..times.len()).collect(),
             (0..times.len()).rev().collect::<Vec<_>>(),
@@ -57,5 +57,9 @@ mod tests {
             sort_by_time(&mut v, |i| times[i]);
             assert_eq!(v, expected);
         }
+        // 200 items in reverse need 19,900 moves, past the budget of 3,200: the fallback sorts.
+        let mut v: Vec<usize> = (0..200).collect();
+        sort_by_time(&mut v, |i| 1000 - i as u64);
+        assert!(v.iter().rev().copied().eq(0..200));
     }
 }
