@@ -69,12 +69,11 @@ pub fn generate_into(
     })
 }
 
-/// Every file of the handout (relative path to contents), and the files whose solution regions
-/// were stubbed.
-fn handout_files(
-    root: &Path,
-    manifest: &Manifest,
-) -> anyhow::Result<(BTreeMap<String, Vec<u8>>, Vec<String>)> {
+/// The handout's files: relative path (with `/`) to contents.
+type Files = BTreeMap<String, Vec<u8>>;
+
+/// Every file of the handout, and the files whose solution regions were stubbed.
+fn handout_files(root: &Path, manifest: &Manifest) -> anyhow::Result<(Files, Vec<String>)> {
     let excluded: Vec<PathBuf> = manifest
         .handout
         .instructor_only
