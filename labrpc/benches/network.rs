@@ -69,6 +69,8 @@ fn cluster_calls(n: usize, pattern: Pattern, calls: u64) -> Duration {
                     });
                     net.add_server(&i.to_string(), server);
                 }
+                // The benchmark measures the simulator's wall-clock speed.
+                #[allow(clippy::disallowed_methods)]
                 let start = Instant::now();
                 let per_node = calls / n as u64;
                 let tasks: Vec<_> = nodes

@@ -516,6 +516,7 @@ fn blocking_handler_victim() {
         let srv = Server::new();
         srv.add_service(
             Service::new("Slow", ()).handle("Block", |_, _: ()| async move {
+                #[allow(clippy::disallowed_methods)] // the mistake this test is about
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }),
         );
@@ -557,6 +558,86 @@ fn watchdog_ends_a_blocked_test() {
         ),
         "{stderr}"
     );
+}
+
+/// Run by `a_blocked_thread_is_warned_about_once` in a child process; does nothing when run
+/// directly. A handler blocks the simulator thread for 1.5 s of real time, then the test passes.
+#[test]
+#[ignore = "run in a child process by a_blocked_thread_is_warned_about_once"]
+fn sleeping_handler_victim() {
+    if std::env::var("LABRPC_SLEEP_VICTIM").is_err() {
+        return;
+    }
+    sim::run("sleeping_handler_victim", || async {
+        let net = Network::new();
+        let srv = Server::new();
+        srv.add_service(
+            Service::new("Slow", ()).handle("Nap", |_, _: ()| async move {
+                #[allow(clippy::disallowed_methods)] // the mistake this test is about
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+            }),
+        );
+        net.add_server("slow", srv);
+        let end = net.make_end("e");
+        net.connect("e", "slow");
+        net.enable("e", true);
+        end.call::<_, ()>("Slow.Nap", &()).await.unwrap();
+    });
+}
+
+/// A thread blocked in real time (here `std::thread::sleep` for 1.5 s) does not fail the test,
+/// but gets one line starting `labrpc: warning: ` on standard error, even under libtest's
+/// capture, naming the test, how long and the likely cause; the run stays replayable.
+#[test]
+fn a_blocked_thread_is_warned_about_once() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "sleeping_handler_victim"])
+        .env_remove("RUST_TEST_NOCAPTURE")
+        .env("LABRPC_SLEEP_VICTIM", "1")
+        .env("LAB_SEED", "3")
+        // Two runs of the seed, both blocking: still one warning, and equal event traces.
+        .env("LAB_CHECK_DETERMINISM", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Success includes the determinism check: traces that differed would fail the test.
+    assert!(out.status.success(), "{stderr}");
+    if !std::path::Path::new("/proc/thread-self").exists() {
+        return; // measured on Linux only
+    }
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("labrpc: warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    let warning = warnings[0];
+    assert!(
+        warning.starts_with(
+            "labrpc: warning: test `sleeping_handler_victim` (seed 3) blocked the simulator \
+             thread for 1."
+        ) && warning.contains("s of real time")
+            && warning.contains("std::thread::sleep"),
+        "{warning}"
+    );
+}
+
+/// A test that never blocks measures no blocked time, however much it simulates.
+#[test]
+fn a_busy_test_is_not_blocked() {
+    let reports = sim::Builder::new("a_busy_test_is_not_blocked")
+        .seed(1)
+        .iterations(1)
+        .check_determinism(false)
+        .try_run(|| async {
+            let (_net, ends) = probe_network(4);
+            for _ in 0..2000 {
+                for end in &ends {
+                    probe(end.clone()).await;
+                }
+            }
+        })
+        .unwrap();
+    assert_eq!(reports[0].blocked, Duration::ZERO);
 }
 
 /// Tasks ready at the same instant run in an order the seed decides: the same on a replay, and

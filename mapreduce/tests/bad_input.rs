@@ -141,3 +141,43 @@ fn a_malformed_frame_does_not_kill_the_coordinator() {
         "the coordinator must log both malformed frames:\n{log}"
     );
 }
+
+/// `--socket` never destroys a file that is not a socket, nor steals a live coordinator's socket;
+/// a stale socket (nothing listening) is replaced, as after a crash.
+#[test]
+fn the_coordinator_refuses_a_socket_path_it_would_destroy_or_steal() {
+    let job = Job::new("socket_path");
+    let victim = job.cwd.join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let mut command = job.command("mrcoordinator");
+    command.arg("--socket").arg(&victim).args(&job.inputs);
+    let (code, log) = run(&job, "mrcoordinator on a file", command);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("victim.txt exists and is not a socket; refusing to replace it"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+
+    let live = std::os::unix::net::UnixListener::bind(&job.socket).unwrap();
+    let mut command = job.command("mrcoordinator");
+    command.arg("--socket").arg(&job.socket).args(&job.inputs);
+    let (code, log) = run(&job, "mrcoordinator on a live socket", command);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("a coordinator is already serving on"), "{log}");
+    assert!(job.socket.exists(), "the live socket was removed");
+
+    // Once nobody listens, the socket is stale and a coordinator takes it over.
+    drop(live);
+    let mut coordinator = job.coordinator(TIMEOUT);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while UnixStream::connect(&job.socket).is_err() {
+        assert!(
+            Instant::now() < deadline && coordinator.poll().is_none(),
+            "the coordinator did not take over the stale socket:\n{}",
+            coordinator.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    coordinator.kill();
+}

@@ -27,6 +27,8 @@ pub struct Tally {
 
 impl Summary {
     /// Starts timing the test described as `description` (e.g. `"Test: one client (2)"`).
+    // The summary line reports wall seconds next to virtual ones, as 6.5840's does.
+    #[allow(clippy::disallowed_methods)]
     pub fn begin(description: &str) -> Summary {
         Summary {
             description: description.to_string(),

@@ -2,7 +2,7 @@
 //! graded tests and points. The grader, the handout generator, the stress runner and the suite
 //! check all read it, so adding a lab is adding an entry.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail, ensure};
 use serde::Deserialize;
@@ -95,6 +95,9 @@ impl Manifest {
     }
 
     fn validate(&self, root: &Path) -> anyhow::Result<()> {
+        for path in &self.handout.instructor_only {
+            project_path(root, path).context("[handout] instructor_only")?;
+        }
         let mut seen_tests = std::collections::BTreeSet::new();
         for (i, lab) in self.labs.iter().enumerate() {
             ensure!(
@@ -103,6 +106,13 @@ impl Manifest {
                 lab.id
             );
             ensure!(lab.runs >= 1, "lab {}: runs must be at least 1", lab.id);
+            ensure!(
+                (1..=MAX_TIMEOUT_SECS).contains(&lab.timeout_secs),
+                "lab {}: timeout_secs = {} must be between 1 and {MAX_TIMEOUT_SECS} (a day)",
+                lab.id,
+                lab.timeout_secs
+            );
+            project_path(root, &lab.doc).with_context(|| format!("lab {}: doc", lab.id))?;
             ensure!(!lab.parts.is_empty(), "lab {} has no parts", lab.id);
             for base in &lab.builds_on {
                 ensure!(
@@ -112,6 +122,8 @@ impl Manifest {
                 );
             }
             for file in &lab.student_files {
+                project_path(root, file)
+                    .with_context(|| format!("lab {}: student file", lab.id))?;
                 ensure!(
                     root.join(file).is_file(),
                     "lab {}: student file {file} does not exist",
@@ -126,10 +138,11 @@ impl Manifest {
                     part.id
                 );
                 ensure!(
-                    part.points >= 0.0,
-                    "lab {} part {}: negative points",
+                    part.points.is_finite() && part.points >= 0.0,
+                    "lab {} part {}: points = {} must be a finite number, 0 or more",
                     lab.id,
-                    part.id
+                    part.id,
+                    part.points
                 );
                 for test in &part.tests {
                     if !seen_tests.insert((lab.krate.clone(), test.clone())) {
@@ -202,6 +215,31 @@ impl Lab {
     }
 }
 
+/// The longest `timeout_secs`: a day is far beyond any test, and far from overflowing a deadline.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// Checks that `path`, from the manifest, names a place inside the project at `root`: relative,
+/// with no `..`, and not leading out through a symbolic link. The tools read, copy and replace
+/// these paths, so one pointing elsewhere would have them touch files outside the project.
+fn project_path(root: &Path, path: &str) -> anyhow::Result<()> {
+    let relative = Path::new(path);
+    let plain = relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    ensure!(
+        plain && !path.is_empty(),
+        "`{path}` must be a path relative to the project root, without `..`"
+    );
+    if let (Ok(resolved), Ok(root)) = (root.join(relative).canonicalize(), root.canonicalize()) {
+        ensure!(
+            resolved.starts_with(&root),
+            "`{path}` leads outside the project (to {}) through a symbolic link",
+            resolved.display()
+        );
+    }
+    Ok(())
+}
+
 /// The project root: the nearest directory at or above the current one holding `labs.toml`, or
 /// else the workspace this tool was built from.
 pub fn find_root() -> anyhow::Result<PathBuf> {
@@ -251,6 +289,66 @@ mod tests {
         let m: Manifest = toml::from_str(text).unwrap();
         let err = m.validate(Path::new(".")).unwrap_err().to_string();
         assert!(err.contains("builds on `b`"), "{err}");
+    }
+
+    /// The validation error (or "valid") of a one-lab manifest of the real project with these
+    /// values.
+    fn validate_with(doc: &str, student_file: &str, extra: &str, points: &str) -> String {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = format!(
+            "[[lab]]\nid='a'\nname='A'\ncrate='kvsrv'\ndoc='{doc}'\n\
+             student_files=['{student_file}']\n{extra}\n\
+             [[lab.part]]\nid='1'\npoints={points}\ntests=['t']\n"
+        );
+        let m: Manifest = toml::from_str(&text).unwrap();
+        match m.validate(&root) {
+            Ok(()) => "valid".to_string(),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn points_timeouts_and_paths_must_be_sensible() {
+        let (doc, file) = ("docs/lab2-kvsrv.md", "kvsrv/src/client.rs");
+        assert_eq!(validate_with(doc, file, "", "1"), "valid");
+        for points in ["inf", "nan", "-1"] {
+            let e = validate_with(doc, file, "", points);
+            assert!(
+                e.contains("must be a finite number, 0 or more"),
+                "{points}: {e}"
+            );
+        }
+        let e = validate_with(doc, file, "timeout_secs = 0", "1");
+        assert!(
+            e.contains("timeout_secs = 0 must be between 1 and 86400"),
+            "{e}"
+        );
+        let relative = "must be a path relative to the project root, without `..`";
+        for path in ["/etc/passwd", "../x.rs", "kvsrv/../../x.rs", ""] {
+            let e = validate_with(path, file, "", "1");
+            assert!(
+                e.starts_with("lab a: doc: ") && e.contains(relative),
+                "{path}: {e}"
+            );
+            let e = validate_with(doc, path, "", "1");
+            assert!(
+                e.starts_with("lab a: student file: ") && e.contains(relative),
+                "{path}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_path_leading_out_through_a_link_is_refused() {
+        let project = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("x.rs"), "").unwrap();
+        std::os::unix::fs::symlink(outside.path(), project.path().join("src")).unwrap();
+        let e = project_path(project.path(), "src/x.rs").unwrap_err();
+        assert!(e.to_string().contains("leads outside the project"), "{e}");
+        std::fs::create_dir(project.path().join("lab")).unwrap();
+        std::fs::write(project.path().join("lab/y.rs"), "").unwrap();
+        project_path(project.path(), "lab/y.rs").unwrap();
     }
 
     #[test]

@@ -30,8 +30,8 @@ pub fn mirror(
 
 /// Every file of the project, in a stable order, except build output, version control and the
 /// instructor-only paths. In a git checkout these are the tracked and the untracked-but-not-ignored
-/// files, so local debris (results, logs) stays out.
-fn project_files(root: &Path, excluded: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+/// files, so local debris (results, logs) stays out. `excluded` paths are absolute (under `root`).
+pub fn project_files(root: &Path, excluded: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let is_excluded = |path: &Path| excluded.iter().any(|x| path.starts_with(x));
     let listed = std::process::Command::new("git")
         .args([

@@ -34,7 +34,11 @@ fn logs(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start logs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A viewer that refuses its input stops reading it: the rest is not delivered.
+    let written = child.stdin.take().unwrap().write_all(stdin);
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     child.wait_with_output().unwrap()
 }
 
@@ -152,8 +156,41 @@ fn missing_file_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("logs: cannot open no/such/file.log: "),
+        stderr.starts_with("logs: cannot read no/such/file.log: "),
         "{stderr}"
     );
     assert!(output.stdout.is_empty());
+}
+
+/// Input that is not a log file is refused with one line, never read without bound.
+#[test]
+fn devices_directories_and_endless_lines_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "/dev/zero",
+            "logs: /dev/zero is not a regular file (a device, FIFO or socket): give the path of a \
+             regular file\n",
+        ),
+        (
+            dir.path().to_str().unwrap(),
+            "is a directory: give the path of a regular file\n",
+        ),
+    ];
+    for (path, message) in cases {
+        let output = logs(&[path], b"");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{path}: {stderr}");
+        assert!(stderr.ends_with(message), "{path}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    // 17 MiB without a line break, as `logs < /dev/zero` would give forever.
+    let output = logs(&[], &vec![0u8; 17 << 20]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "logs: cannot show standard input: line 1 is longer than 16 MiB: this is not a \
+         simulator log\n"
+    );
 }

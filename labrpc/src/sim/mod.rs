@@ -13,6 +13,7 @@
 //! - `LAB_WATCHDOG_SECS=<s>` sets how long the simulator thread may be stuck (default 30 s).
 //! - `LAB_REPORT=<file>` appends each seed's outcome and virtual time to a file, for tools.
 
+mod blocked;
 mod interleave;
 mod margin;
 mod node;
@@ -22,6 +23,7 @@ pub(crate) mod trace;
 mod watchdog;
 pub(crate) mod world;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
@@ -75,6 +77,9 @@ pub struct Report {
     pub events: u64,
     /// The share of each bound the run used (used / limit), the time limit included (see [`bound`]).
     pub bounds: std::collections::BTreeMap<&'static str, f64>,
+    /// Real time the simulator thread spent blocked (asleep in the kernel) during the run; from
+    /// one second on, the test prints a warning. Measured on Linux only (zero elsewhere).
+    pub blocked: Duration,
 }
 
 /// Why a run failed, with what is needed to replay it.
@@ -183,10 +188,14 @@ impl Builder {
         let (base, iterations, check) = (self.seed, self.iterations, self.check_determinism);
         let mut reports = Vec::new();
         let mut tightest = margin::Tightest::default();
+        // One blocked-thread warning per test is enough to point at the cause.
+        let warned = Cell::new(false);
         for i in 0..iterations {
             let seed = base.wrapping_add(i);
+            // Wall time only for the progress line a student reads; the run never sees it.
+            #[allow(clippy::disallowed_methods)]
             let wall = WallInstant::now();
-            let outcome = self.run_seed(seed, check, &body);
+            let outcome = self.run_seed(seed, check, &warned, &body);
             append_outcome(&self.test, seed, &outcome);
             let report = outcome?;
             if iterations > 1 {
@@ -212,17 +221,23 @@ impl Builder {
     }
 
     /// Runs one seed (twice, comparing traces, when checking determinism).
-    fn run_seed<F, Fut>(&self, seed: u64, check: bool, body: &F) -> Result<Report, Failure>
+    fn run_seed<F, Fut>(
+        &self,
+        seed: u64,
+        check: bool,
+        warned: &Cell<bool>,
+        body: &F,
+    ) -> Result<Report, Failure>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = ()>,
     {
-        let (report, recorded) = self.run_once(seed, check, body)?;
+        let (report, recorded) = self.run_once(seed, check, warned, body)?;
         if check {
             // Said before the second run, so that its own output (a second summary line) is
             // not mistaken for another test.
             println!("LAB_CHECK_DETERMINISM: running seed {seed} again to compare the two runs");
-            let (again, recorded_again) = self.run_once(seed, true, body)?;
+            let (again, recorded_again) = self.run_once(seed, true, warned, body)?;
             if let Some(divergence) = trace::first_divergence(&recorded, &recorded_again) {
                 return Err(self.failure(
                     seed,
@@ -243,10 +258,12 @@ impl Builder {
         Ok(report)
     }
 
+    /// Runs one seed; prints the blocked-thread warning unless `warned` says it was given.
     fn run_once<F, Fut>(
         &self,
         seed: u64,
         record: bool,
+        warned: &Cell<bool>,
         body: &F,
     ) -> Result<(Report, Vec<String>), Failure>
     where
@@ -264,7 +281,7 @@ impl Builder {
         let world = Rc::new(World::new(seed, record));
         let _installed = world::install(world.clone());
         let _log = crate::log::install();
-        let _watchdog = watchdog::Watchdog::start(
+        let watchdog = watchdog::Watchdog::start(
             world.heartbeat.clone(),
             self.watchdog,
             self.watchdog_report(seed),
@@ -297,6 +314,15 @@ impl Builder {
         // Shut the cluster down while the world is still installed: dropping tasks may touch it.
         drop(rt);
         world.tear_down();
+        let blocked = watchdog.finish();
+        if blocked.total() >= blocked::WARN_AFTER && !warned.replace(true) {
+            watchdog::print_uncaptured(&blocked::warning(
+                &self.test,
+                seed,
+                blocked.total(),
+                blocked.main_cause(),
+            ));
+        }
 
         let failure = match outcome {
             Ok(Ok(())) => world.failure().map(|message| (message, None)),
@@ -326,6 +352,7 @@ impl Builder {
             digest: trace.digest(),
             events: trace.events(),
             bounds,
+            blocked: blocked.total(),
         };
         Ok((report, trace.take_recorded()))
     }

@@ -1,10 +1,13 @@
 //! mrcoordinator: serves a job's tasks to workers on a Unix socket and exits when it is done.
 
+use std::io::ErrorKind;
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Parser;
 use mapreduce::cli::{SocketArg, init_logging};
 use mapreduce::coordinator::Coordinator;
@@ -41,6 +44,7 @@ fn run() -> anyhow::Result<()> {
         mapreduce::check_input(input)?;
     }
     let socket = args.socket.path();
+    check_socket_path(&socket)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -57,4 +61,33 @@ fn run() -> anyhow::Result<()> {
         drop(serving);
         Ok(())
     })
+}
+
+/// Refuses a socket path that serving would destroy or steal: something that is not a socket (a
+/// mistyped `--socket notes.txt` would be replaced), or the socket of a coordinator that is
+/// running. A socket nobody answers on is what a crashed coordinator leaves; it is replaced.
+fn check_socket_path(path: &Path) -> anyhow::Result<()> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", path.display())),
+    };
+    if !meta.file_type().is_socket() {
+        bail!(
+            "{} exists and is not a socket; refusing to replace it: choose another --socket path \
+             (or remove the file if it is yours to lose)",
+            path.display()
+        );
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => bail!(
+            "a coordinator is already serving on {}: wait for its job to finish, or give this job \
+             its own socket with --socket (or $MR_SOCKET)",
+            path.display()
+        ),
+        Err(e) if e.kind() == ErrorKind::ConnectionRefused => Ok(()),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot tell whether {} is in use", path.display()))
+        }
+    }
 }

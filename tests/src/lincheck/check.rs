@@ -68,6 +68,8 @@ pub struct CheckResult {
 /// soon as one is illegal the others stop (their verdict stays `Unknown`): the answer is known.
 ///
 /// Panics if an operation returns before it is called.
+// The timeout and the times reported are real time: they bound and measure the search's CPU work.
+#[allow(clippy::disallowed_methods)]
 pub fn check<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,

@@ -45,6 +45,8 @@ pub(crate) struct Stop<'a> {
 }
 
 impl Stop<'_> {
+    // The checker's timeout is real time: it bounds the search's CPU work, not the simulation.
+    #[allow(clippy::disallowed_methods)]
     fn now(&self) -> bool {
         self.cancel.load(Ordering::Relaxed) || self.deadline.is_some_and(|d| Instant::now() >= d)
     }

@@ -22,8 +22,8 @@ use tools::tree;
 struct Args {
     /// Labs to grade, by id (lab3) or crate (raft); all when none is given.
     labs: Vec<String>,
-    /// Runs per test (each with its own seed); default: the lab's own number in labs.toml.
-    #[arg(long)]
+    /// Runs per test (each with its own seed, at least 1); default: the lab's own in labs.toml.
+    #[arg(long, value_parser = tools::cli::count)]
     runs: Option<u32>,
     /// Test processes run at once; default: the number of CPUs.
     #[arg(long, short)]

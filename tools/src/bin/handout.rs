@@ -12,15 +12,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tools::grade::{self, Options};
-use tools::handout;
+use tools::handout::{self, Changed};
 use tools::manifest::{Manifest, find_root};
 
 #[derive(Parser)]
 #[command(about = "Generate the student handout from the reference solution")]
 struct Args {
-    /// Directory to write the handout to (created; an earlier handout there is updated).
+    /// Directory to write the handout to (created; an earlier handout there is updated). Files
+    /// the handout did not write, and dot-folders such as .git, are never touched.
     #[arg(long, required_unless_present = "check")]
     out: Option<PathBuf>,
+    /// Overwrite files in OUT that differ from what the handout last wrote there (a student's
+    /// edits), or that it never wrote; without it such files stop the handout, named.
+    #[arg(long)]
+    force: bool,
     /// Do not build the handout after writing it.
     #[arg(long)]
     no_build: bool,
@@ -43,13 +48,32 @@ fn body() -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let out = args.out.expect("clap requires --out without --check");
-    let generated = handout::generate(&root, &manifest, &out)?;
+    let changed = if args.force {
+        Changed::Overwrite
+    } else {
+        Changed::Refuse
+    };
+    let generated = handout::generate_into(&root, &manifest, &out, changed)?;
+    let updated = &generated.updated;
     println!(
-        "wrote the handout to {} ({} files, {} with solution regions stubbed)",
+        "wrote the handout to {} ({} files, {} with solution regions stubbed; {} written, {} \
+         unchanged, {} deleted as no longer part of it)",
         out.display(),
         generated.files,
-        generated.stubbed.len()
+        generated.stubbed.len(),
+        updated.written,
+        updated.unchanged,
+        updated.deleted.len()
     );
+    if !updated.overwritten.is_empty() {
+        println!("--force: overwrote {}", updated.overwritten.join(", "));
+    }
+    if !updated.kept.is_empty() {
+        println!(
+            "kept (no longer part of the handout, but changed since it was written): {}",
+            updated.kept.join(", ")
+        );
+    }
     if !args.no_build {
         build_as_students_do(&root, &manifest, &out)?;
     }

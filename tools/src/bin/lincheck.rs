@@ -2,7 +2,7 @@
 //! verdict (`ok`, `illegal` or `unknown`) with the time it took.
 //!
 //! Exit status: 0 if every history is linearizable, 1 if any is illegal or undecided, 2 if a file
-//! could not be read or parsed.
+//! could not be read or parsed or holds no operations, or the command line is wrong.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,15 +29,36 @@ struct Args {
     /// History files (or directories of them)
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Give up on a history after this many seconds; its verdict is then `unknown`
-    #[arg(long, default_value_t = 60.0)]
-    timeout: f64,
+    /// Give up on a history after this many seconds (more than 0, at most a day); its verdict is
+    /// then `unknown`
+    #[arg(long, default_value = "60", value_parser = timeout_secs, allow_hyphen_values = true)]
+    timeout: Duration,
     /// Write an HTML timeline of every history into this directory
     #[arg(long, value_name = "DIR")]
     html: Option<PathBuf>,
     /// Check each history this many times and report the mean time
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = tools::cli::count)]
     repeat: u32,
+}
+
+/// The longest `--timeout`: a day, far beyond any history worth waiting for, and far from the
+/// overflow of a deadline computed from it.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// Histories this tool reads are kilobytes to a few megabytes; a file beyond this is not one.
+const MAX_HISTORY_BYTES: u64 = 64 << 20;
+
+fn timeout_secs(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+        return Err(format!(
+            "must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (a day)"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -47,23 +68,38 @@ enum ModelArg {
     Etcd,
 }
 
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+impl ModelArg {
+    /// The name the command line uses.
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
+/// The files to check: each path given, with directories replaced by the regular files they hold.
+/// A directory holding none is an error, like a file holding no operations.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        match std::fs::read_dir(path) {
-            Ok(entries) => {
-                let mut inside: Vec<PathBuf> = entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.is_file())
-                    .collect();
-                inside.sort();
-                files.extend(inside);
-            }
-            // Not a directory (or missing): reading it reports the problem.
-            Err(_) => files.push(path.clone()),
+        if !path.is_dir() {
+            // Reading it reports whatever is wrong with it.
+            files.push(path.clone());
+            continue;
         }
+        let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        anyhow::ensure!(
+            !inside.is_empty(),
+            "{} is a directory with no history files in it",
+            path.display()
+        );
+        inside.sort();
+        files.extend(inside);
     }
-    files
+    Ok(files)
 }
 
 /// Checks one file `repeat` times; returns the last result and the mean time.
@@ -73,10 +109,17 @@ fn check_file<M: Model>(
     parse: impl Fn(&str) -> Result<History<M::Input, M::Output>, formats::ParseError>,
     args: &Args,
 ) -> Result<(CheckResult, Duration, usize)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = tools::cli::read_regular_file(path, MAX_HISTORY_BYTES, "history")?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{} is not a text file", path.display()))?;
     let history = parse(&text).with_context(|| format!("cannot parse {}", path.display()))?;
-    let timeout = Duration::from_secs_f64(args.timeout);
+    anyhow::ensure!(
+        !history.ops.is_empty(),
+        "no operations found in {}: is it empty, or a history of another kind than `{}`?",
+        path.display(),
+        args.model.name()
+    );
+    let timeout = args.timeout;
     let started = Instant::now();
     let mut result = lincheck::check(model, &history, Some(timeout));
     for _ in 1..args.repeat {
@@ -101,7 +144,13 @@ fn main() -> ExitCode {
         eprintln!("lincheck: cannot create {}: {e}", dir.display());
         return ExitCode::from(2);
     }
-    let files = expand(&args.files);
+    let files = match expand(&args.files) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("lincheck: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let (mut ok, mut bad, mut failed) = (0, 0, 0);
     let started = Instant::now();
     for path in &files {
@@ -116,7 +165,7 @@ fn main() -> ExitCode {
             Ok((result, mean, n)) => {
                 let note = match result.verdict {
                     Verdict::Unknown if result.timed_out => {
-                        format!(", timed out after {} s", args.timeout)
+                        format!(", timed out after {} s", args.timeout.as_secs_f64())
                     }
                     _ => String::new(),
                 };

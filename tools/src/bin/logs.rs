@@ -7,18 +7,17 @@
 //! ```
 //!
 //! Exit status: 0 once the input is shown (or the reader of the output went away), 1 if the file
-//! cannot be read.
+//! cannot be read, is not a regular file, or has a line too long for a log.
 
-use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 use tools::logview::color::Painter;
 use tools::logview::layout::{Layout, MIN_WIDTH};
-use tools::logview::{Filter, Viewer};
+use tools::logview::{Filter, MAX_LINE_BYTES, Viewer};
 
 /// The width when neither `--width` nor `COLUMNS` gives one, as in dslogs.
 const DEFAULT_WIDTH: usize = 160;
@@ -79,15 +78,9 @@ impl Args {
 
 fn run(args: &Args) -> Result<()> {
     let input: Box<dyn Read> = match &args.file {
-        Some(path) => {
-            let file =
-                File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            // Linux opens a directory without complaint; reading it would fail with no name.
-            if file.metadata().is_ok_and(|m| m.is_dir()) {
-                bail!("{} is a directory, not a log", path.display());
-            }
-            Box::new(file)
-        }
+        // A regular file only: `/dev/zero` never ends, a FIFO blocks, a directory is not a log.
+        // The file is streamed, so its size needs no limit; each line's is MAX_LINE_BYTES.
+        Some(path) => Box::new(tools::cli::open_regular_file(path)?),
         None => Box::new(io::stdin().lock()),
     };
     let painter = Painter::new(args.color());
@@ -97,7 +90,12 @@ fn run(args: &Args) -> Result<()> {
     };
     let mut viewer = Viewer::new(layout, Filter::new(&args.just, &args.ignore));
     let mut out = io::BufWriter::new(io::stdout().lock());
-    viewer.run(input, &mut out)?;
+    viewer
+        .run(input, MAX_LINE_BYTES, &mut out)
+        .with_context(|| match &args.file {
+            Some(path) => format!("cannot show {}", path.display()),
+            None => "cannot show standard input".to_string(),
+        })?;
     Ok(())
 }
 

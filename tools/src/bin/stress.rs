@@ -19,8 +19,8 @@ struct Args {
     lab: String,
     /// Tests whose names contain this text (e.g. `3c`, `figure8`); all of the lab's when absent.
     pattern: Option<String>,
-    /// Seeds per test.
-    #[arg(short = 'n', long, default_value_t = 100)]
+    /// Seeds per test (at least 1).
+    #[arg(short = 'n', long, default_value_t = 100, value_name = "N", value_parser = tools::cli::count)]
     iterations: u32,
     /// Test processes run at once; default: the number of CPUs.
     #[arg(short, long)]
@@ -28,9 +28,9 @@ struct Args {
     /// Base seed from which every run's seed is derived (default: random).
     #[arg(long)]
     seed: Option<u64>,
-    /// Wall-clock limit of one run, in seconds; default: the lab's own (labs.toml).
-    #[arg(long)]
-    timeout: Option<u64>,
+    /// Wall-clock limit of one run, in seconds (at least 1); default: the lab's own (labs.toml).
+    #[arg(long, value_name = "SECS", value_parser = tools::cli::count)]
+    timeout: Option<u32>,
     /// Where to keep the logs of failing seeds.
     #[arg(long, default_value = tools::tree::STRESS_LOGS)]
     logs: PathBuf,
@@ -71,7 +71,7 @@ fn body() -> anyhow::Result<ExitCode> {
         iterations: args.iterations,
         jobs: args.jobs.unwrap_or_else(tools::cli::default_jobs),
         base_seed,
-        timeout: Duration::from_secs(args.timeout.unwrap_or(lab.timeout_secs)),
+        timeout: Duration::from_secs(args.timeout.map_or(lab.timeout_secs, u64::from)),
         seeded: lab.seeded,
         exclusive: lab.exclusive,
         log_dir: std::env::current_dir()?.join(&args.logs),

@@ -14,6 +14,11 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 
 use layout::Layout;
 
+/// The longest input line the viewer holds. Simulator lines are short and even a panic with a
+/// large debug dump stays far below this; input with longer lines (a binary file, `/dev/zero`
+/// on standard input) is refused instead of filling memory, since the viewer reads by lines.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
 /// How many columns a log needs: one more than the highest server index that logged a line (0 if
 /// none did), so that `S4`'s lines get a column even if `S3` never logged.
 pub fn columns_needed(log: &str) -> usize {
@@ -113,14 +118,31 @@ impl Viewer {
     }
 
     /// Shows everything `input` holds. Bytes that are not UTF-8 are replaced rather than refused:
-    /// a log cut in the middle of a character, or a binary dump, must still be readable.
-    pub fn run(&mut self, input: impl Read, out: &mut impl Write) -> io::Result<()> {
+    /// a log cut in the middle of a character, or a binary dump, must still be readable. A line
+    /// longer than `max_line` bytes is an `InvalidData` error naming it.
+    pub fn run(
+        &mut self,
+        input: impl Read,
+        max_line: usize,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
         let mut input = BufReader::new(input);
         let mut bytes = Vec::new();
-        loop {
+        for line_no in 1.. {
             bytes.clear();
-            if input.read_until(b'\n', &mut bytes)? == 0 {
+            let limit = max_line as u64 + 1;
+            if (&mut input).take(limit).read_until(b'\n', &mut bytes)? == 0 {
                 break;
+            }
+            if bytes.len() > max_line {
+                out.flush()?;
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "line {line_no} is longer than {} MiB: this is not a simulator log",
+                        max_line >> 20
+                    ),
+                ));
             }
             let line = String::from_utf8_lossy(&bytes);
             self.line(line.trim_end_matches(['\n', '\r']), out)?;
@@ -141,7 +163,7 @@ mod tests {
 
     fn view(viewer: &mut Viewer, input: &[u8]) -> String {
         let mut out = Vec::new();
-        viewer.run(input, &mut out).unwrap();
+        viewer.run(input, MAX_LINE_BYTES, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -209,6 +231,24 @@ mod tests {
         );
         let headers = out.lines().filter(|l| l.starts_with("S0 ")).count();
         assert_eq!(headers, 2, "{out}");
+    }
+
+    #[test]
+    fn a_line_beyond_the_limit_is_refused_after_the_lines_before_it() {
+        let mut viewer = lines_viewer(Filter::default());
+        let mut input = b"000001 VOTE S0 a\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 3 << 20));
+        let mut out = Vec::new();
+        let e = viewer.run(&input[..], 2 << 20, &mut out).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(
+            e.to_string(),
+            "line 2 is longer than 2 MiB: this is not a simulator log"
+        );
+        assert_eq!(String::from_utf8(out).unwrap(), "000001 VOTE S0  a\n");
+        // Exactly at the limit is still a line.
+        let exact = vec![b'y'; 2 << 20];
+        viewer.run(&exact[..], 2 << 20, &mut Vec::new()).unwrap();
     }
 
     #[test]
