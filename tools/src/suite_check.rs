@@ -247,6 +247,7 @@ fn measure(
                 seed: Some(seed),
                 timeout,
                 env: Vec::new(),
+                limits: runner::Limits::default(),
             });
             if outcome.passed {
                 continue;
