@@ -36,8 +36,8 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         tests.push(json!({
             "name": format!("{} {}: {}", r.lab_id, r.part, r.name),
             "number": format!("{}.{}", r.part, k),
-            "score": r.points(),
-            "max_score": r.max_points,
+            "score": rounded(r.points()),
+            "max_score": rounded(r.max_points),
             "status": if r.passed() { "passed" } else { "failed" },
             "visibility": "visible",
             "tags": [r.lab_id, r.part],
@@ -61,7 +61,8 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         output += &format!("\n\n- {note}");
     }
     json!({
-        "score": results.iter().map(TestResult::points).sum::<f64>(),
+        // Rounded once, from the exact sum: nine tests of 100/9 points are 100, not 99.99999999999999.
+        "score": rounded(results.iter().map(TestResult::points).sum::<f64>()),
         "execution_time": execution_secs,
         "output": output,
         "output_format": "md",
@@ -70,6 +71,32 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         "stdout_visibility": "hidden",
         "tests": tests,
     })
+}
+
+/// Points to the hundredth.
+fn rounded(points: f64) -> f64 {
+    (points * 100.0).round() / 100.0
+}
+
+/// Failing runs whose output is shown, and the lines shown of each: enough to see the end of a
+/// failure without making the results file huge.
+const SHOWN_RUNS: usize = 2;
+const SHOWN_LINES: usize = 30;
+
+/// Writes `results` to `path` atomically (a complete file or none, never a partial one): into a
+/// new file next to it, then renamed over it.
+pub fn write_results(path: &Path, results: &Value) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    file.write_all((serde_json::to_string_pretty(results)? + "\n").as_bytes())?;
+    file.as_file().sync_all()?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 fn test_output(r: &TestResult) -> String {
@@ -81,7 +108,7 @@ fn test_output(r: &TestResult) -> String {
         r.runs.len() - r.failed_runs().count(),
         r.runs.len()
     );
-    for (seed, outcome) in r.failed_runs() {
+    for (i, (seed, outcome)) in r.failed_runs().enumerate() {
         out += &format!(
             "\n\nFailed{}: {}\nReplay it exactly in your copy of the handout, with these files \
              in place:\n  {}",
@@ -89,6 +116,17 @@ fn test_output(r: &TestResult) -> String {
             failure_reason(outcome),
             replay_command(&r.package, &r.full_name, *seed)
         );
+        if i < SHOWN_RUNS {
+            let lines: Vec<&str> = outcome.output.lines().collect();
+            let last = &lines[lines.len().saturating_sub(SHOWN_LINES)..];
+            out += &format!(
+                "\nThe last lines of its output:\n{}",
+                last.iter()
+                    .map(|l| format!("  | {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
     }
     out
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use crate::manifest::Lab;
 use crate::runner::{self, BuildFailure, Progress, RunOutcome, RunSpec, TestCase};
 
-pub use gradescope::{autograder_zip, results_json};
-pub use report::print_report;
+pub use gradescope::{autograder_zip, results_json, write_results};
+pub use report::{print_report, run_warnings};
 pub use submission::overlay_submission;
 
 /// The outcome of one graded test over all its runs.
@@ -56,6 +56,10 @@ pub struct Options {
     pub base_seed: u64,
     /// Build into this directory instead of the tree's own `target/`.
     pub target_dir: Option<std::path::PathBuf>,
+    /// What each test run may use (memory, the user it runs as).
+    pub limits: runner::Limits,
+    /// How long building one lab may take.
+    pub build_limit: Duration,
 }
 
 /// Builds and runs every graded test of `labs` in the workspace at `tree`.
@@ -66,7 +70,13 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
     let mut owner = Vec::new();
     for lab in labs {
         eprintln!("building {} ({}) ...", lab.krate, lab.name);
-        let built = runner::build_and_list(tree, options.target_dir.as_deref(), &lab.krate, false);
+        let built = runner::build_and_list_within(
+            tree,
+            options.target_dir.as_deref(),
+            &lab.krate,
+            false,
+            options.build_limit,
+        );
         let cases: Vec<TestCase> = match built {
             Ok(cases) => cases,
             Err(e) => match e.downcast::<BuildFailure>() {
@@ -92,7 +102,8 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
             ));
             for k in 0..runs {
                 let timeout = Duration::from_secs(lab.timeout_secs);
-                let spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
+                let mut spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
+                spec.limits = options.limits.clone();
                 specs.push((spec, lab.exclusive));
                 owner.push(results.len() - 1);
             }

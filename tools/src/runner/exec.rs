@@ -75,7 +75,15 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     let mut child = match process::spawn(&mut cmd) {
         Ok(child) => child,
         Err(e) => {
-            let reason = format!("cannot start {}: {e}", spec.case.binary.display());
+            let reason = match &spec.limits.run_as {
+                None => format!("cannot start {}: {e}", spec.case.binary.display()),
+                Some(user) => format!(
+                    "cannot start {} as user {}: {e} (that user must be able to read the project \
+                     and run its test binaries)",
+                    spec.case.binary.display(),
+                    user.name
+                ),
+            };
             return RunOutcome {
                 started: false,
                 passed: false,
