@@ -107,14 +107,15 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
         watcher.read(child.stderr.take().expect("piped stderr")),
     ];
 
+    let pid = child.id();
     let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
+    let ended = loop {
+        match process::wait(pid, false) {
+            Ok(Some(ended)) => break Some(ended),
             Ok(None) if start.elapsed() >= spec.timeout => {
                 timed_out = true;
-                let _ = child.kill();
-                break child.wait().ok();
+                process::kill(pid);
+                break process::wait(pid, true).ok().flatten();
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(_) => break None,
@@ -122,7 +123,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     };
     let wall = start.elapsed();
     // Also on success: nothing a run started may outlive it.
-    process::end(&child);
+    process::end(pid);
     // A process that escaped the kill could hold the pipes open forever: stop waiting after a
     // while, and leave its reader blocked (it ends when the pipe does).
     let drained_by = Instant::now() + DRAIN;
@@ -131,7 +132,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     }
 
     let seen = watcher.seen();
-    let verdict = judge(spec, timed_out, status, &seen);
+    let verdict = judge(spec, timed_out, ended.as_ref(), &seen);
     let virtual_ms = match &seen.verdict {
         Some(Verdict::Passed { virtual_ms } | Verdict::Failed { virtual_ms, .. }) => *virtual_ms,
         None => None,
@@ -152,7 +153,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
 fn judge(
     spec: &RunSpec,
     timed_out: bool,
-    status: Option<ExitStatus>,
+    ended: Option<&process::Ended>,
     seen: &Seen,
 ) -> Result<(), String> {
     if timed_out {
@@ -161,9 +162,10 @@ fn judge(
             spec.timeout.as_secs()
         ));
     }
-    let Some(status) = status else {
+    let Some(ended) = ended else {
         return Err("the runner lost track of the test process".into());
     };
+    let status = ended.status;
     match &seen.verdict {
         Some(Verdict::Failed { reason, .. }) if reason.is_empty() => {
             Err("failed (the harness gave no reason; see the output)".into())
@@ -173,26 +175,34 @@ fn judge(
         Some(Verdict::Passed { .. }) => Err(format!(
             "the harness's checks passed, but then the test process {} without libtest \
              reporting the test as passed",
-            ended(status)
+            ended_how(status)
         )),
-        None => Err(match status.signal() {
-            Some(libc::SIGABRT) if seen.allocation_failed && spec.limits.memory_bytes.is_some() => {
-                format!(
-                    "out of memory: the run exceeded its memory limit of {} MiB",
-                    spec.limits.memory_bytes.unwrap_or(0) >> 20
-                )
-            }
-            Some(signal) => format!(
+        None => Err(match (status.signal(), spec.limits.memory_bytes) {
+            (Some(_), Some(limit)) if out_of_memory(ended, seen, limit) => format!(
+                "out of memory: the run exceeded its memory limit of {} MiB",
+                limit >> 20
+            ),
+            (Some(signal), _) => format!(
                 "killed by {} before the test finished",
                 process::signal_name(signal)
             ),
-            None => format!("the test process {} before the test finished", ended(status)),
+            (None, _) => format!(
+                "the test process {} before the test finished",
+                ended_how(status)
+            ),
         }),
     }
 }
 
+/// Whether a process killed by a signal died for want of memory: Rust's allocation-failure
+/// message (then SIGABRT), or most of the limit in use (a thread's stack could not grow, which
+/// is a SIGSEGV).
+fn out_of_memory(ended: &process::Ended, seen: &Seen, limit: u64) -> bool {
+    seen.allocation_failed || ended.peak_memory >= limit / 2
+}
+
 /// "exited with status 0", "was killed by SIGSEGV".
-fn ended(status: ExitStatus) -> String {
+fn ended_how(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exited with status {code}"),
         (None, Some(signal)) => format!("was killed by {}", process::signal_name(signal)),

@@ -9,8 +9,8 @@
 //! child of the runner (cargo, git) stays in the runner's session.
 
 use std::collections::BTreeSet;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
@@ -111,17 +111,52 @@ pub fn spawn(cmd: &mut Command) -> std::io::Result<Child> {
     Ok(child)
 }
 
-/// Ends what is left of the run whose test process `child` was (already waited for): its
+/// How a test process ended, and the most memory it held.
+pub struct Ended {
+    pub status: ExitStatus,
+    /// Its peak resident memory, in bytes.
+    pub peak_memory: u64,
+}
+
+/// Waits for the test process `pid` (a child of this process): `None` while it runs, unless
+/// `block`. Unlike `Child::try_wait`, it also reports the process's peak memory, which tells a run
+/// killed for want of memory (its stack could not grow: SIGSEGV) from other crashes.
+pub fn wait(pid: u32, block: bool) -> std::io::Result<Option<Ended>> {
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let flags = if block { 0 } else { libc::WNOHANG };
+    loop {
+        // SAFETY: wait4 writes only into the two locals it is given.
+        let waited = unsafe { libc::wait4(pid as libc::pid_t, &mut status, flags, &mut usage) };
+        if waited == 0 {
+            return Ok(None);
+        }
+        if waited > 0 {
+            return Ok(Some(Ended {
+                status: ExitStatus::from_raw(status),
+                // Linux gives ru_maxrss in KiB.
+                peak_memory: (usage.ru_maxrss.max(0) as u64) << 10,
+            }));
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Ends what is left of the run whose test process was `pid` (already waited for): its
 /// process group, then every leftover of any finished run, until the group is gone (or a second
 /// has passed: a process stuck in the kernel cannot be hurried).
-pub fn end(child: &Child) {
+pub fn end(pid: u32) {
     // A process group's id is not given to a new process while the group has members, so this
     // cannot reach another run's group.
-    let group = child.id() as libc::pid_t;
+    let group = pid as libc::pid_t;
     RUNNING
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .remove(&child.id());
+        .remove(&pid);
     let deadline = std::time::Instant::now() + Duration::from_secs(1);
     loop {
         // SAFETY: kill with a negative pid signals a process group; no memory is involved.
@@ -136,6 +171,12 @@ pub fn end(child: &Child) {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Kills test process `pid` (a child not yet waited for).
+pub fn kill(pid: u32) {
+    // SAFETY: a plain system call; the pid is an unwaited child, so it cannot have been reused.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
 }
 
 /// Kills the runner's children that are in another session and are not running tests: processes
