@@ -240,3 +240,94 @@ fn a_fifo_named_like_a_student_file_does_not_hang_the_grader() {
         "the stub is graded"
     );
 }
+
+/// A process that leaves the test's session, outlives the test and rewrites the results a while
+/// after grading: the grader kills it when its run ends, so the honest results stay. The `grade`
+/// command itself runs here, as a course would run it; an earlier results file is gone from
+/// the start of grading, so a grader stopped halfway leaves none.
+#[test]
+fn a_lingering_process_cannot_rewrite_the_results() {
+    let marker = "attack-rewrites-results-2718";
+    let fixture = Fixture::new("lingering");
+    fixture.submit(
+        STUDENT_FILE,
+        &honest_with_new(&format!(
+            "        let results = std::env::current_dir().unwrap().join(\"../grade-results/results.json\");\n\
+                     let _ = std::process::Command::new(\"setsid\")\n\
+                         .args([\"-f\", \"sh\", \"-c\", \"sleep 2; echo '{{\\\"score\\\": 100, \\\"{marker}\\\": 1}}' > \\\"$0\\\"\"])\n\
+                         .arg(results)\n\
+                         .stdin(std::process::Stdio::null())\n\
+                         .stdout(std::process::Stdio::null())\n\
+                         .stderr(std::process::Stdio::null())\n\
+                         .spawn();\n\
+                     Service {{ value: 41 }}"
+        )),
+    );
+    fixture.overlay();
+    let results = fixture.root.join("grade-results/results.json");
+    std::fs::create_dir_all(results.parent().unwrap()).unwrap();
+    std::fs::write(&results, r#"{"score": 99.99999999999999}"#).unwrap();
+
+    let mut grade = std::process::Command::new(env!("CARGO_BIN_EXE_grade"));
+    grade
+        .current_dir(&fixture.root)
+        .env("CARGO_TARGET_DIR", fixture::target_dir())
+        .args(["--seed", "1", "--jobs", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    if tools::runner::is_root() {
+        // As the attacker's own user, so that only the kill stands between it and the results.
+        grade.args(["--run-as", "root"]);
+    }
+    let mut grade = grade.spawn().unwrap();
+    let mut stderr = std::io::BufReader::new(grade.stderr.take().unwrap());
+    let mut log = String::new();
+    let mut removed_before_building = None;
+    while std::io::BufRead::read_line(&mut stderr, &mut log).unwrap() > 0 {
+        if removed_before_building.is_none() && log.contains("building ") {
+            removed_before_building = Some(!results.exists());
+        }
+    }
+    assert!(!grade.wait().unwrap().success(), "every test fails: {log}");
+    assert_eq!(removed_before_building, Some(true), "{log}");
+
+    let graded = std::fs::read_to_string(&results).unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(std::fs::read_to_string(&results).unwrap(), graded);
+    let json: serde_json::Value = serde_json::from_str(&graded).unwrap();
+    assert_eq!(json["score"], 0.0);
+    assert_eq!(processes_with(marker), Vec::<u32>::new());
+}
+
+/// Name-only matching must not take one lab's file for another's: a submission holding
+/// `mapreduce/src/rpc.rs` but no `raft/src/rpc.rs` grades Raft with the handout's rpc.rs, while
+/// a loose `raft.rs` (a name no other lab has) is taken.
+#[test]
+fn a_file_of_another_lab_is_not_taken_by_its_name() {
+    let root = fixture::project();
+    let manifest = tools::manifest::Manifest::load(&root).unwrap();
+    let raft = manifest.select(&["lab3".to_string()]).unwrap();
+    let work = root.join("target/attacks/name-collision");
+    let _ = std::fs::remove_dir_all(&work);
+    let (tree, submission) = (work.join("tree"), work.join("submission"));
+    for file in manifest.submission_files(raft[0]) {
+        let path = tree.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "// the handout's stub\n").unwrap();
+    }
+    std::fs::create_dir_all(submission.join("mapreduce/src")).unwrap();
+    std::fs::write(submission.join("mapreduce/src/rpc.rs"), "// MapReduce's RPCs\n").unwrap();
+    std::fs::write(submission.join("raft.rs"), "// a Raft\n").unwrap();
+
+    let notes = tools::grade::overlay_submission(&manifest, &raft, &tree, &submission).unwrap();
+    let read = |file: &str| std::fs::read_to_string(tree.join(file)).unwrap();
+    assert_eq!(read("raft/src/rpc.rs"), "// the handout's stub\n");
+    assert_eq!(read("raft/src/raft.rs"), "// a Raft\n");
+    for expected in [
+        "taken: raft/src/raft.rs (from raft.rs)",
+        "missing: raft/src/rpc.rs is not in the submission; the handout's stub is graded",
+        "ignored: mapreduce/src/rpc.rs: a student file of a lab not graded now",
+    ] {
+        assert!(notes.iter().any(|n| n == expected), "{expected}: {notes:?}");
+    }
+}
