@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{TestResult, failure_reason, zip};
-use crate::manifest::Manifest;
+use crate::manifest::{Lab, Manifest};
 use crate::runner::replay_command;
 
 /// The results file: one entry per graded test, plus one per lab that failed to build.
@@ -142,26 +142,44 @@ cd /autograder/source/tree
 # Build everything once now, so grading a submission only recompiles the student's crate.
 cargo build --release -p tools --bin grade
 CARGO_TARGET_DIR=target/copies cargo test --release --workspace --no-run
+# The tests run as `nobody`: it must read the tree and run the test binaries, and write nothing.
+chmod -R a+rX,go-w /autograder/source
 "#;
 
+/// The grading script: `@LABS@` becomes the labs the assignment grades.
 const RUN: &str = r#"#!/usr/bin/env bash
-# Gradescope runs this for every submission: grade it with the course's own grader.
+# Gradescope runs this for every submission, as root: the course's own grader grades the
+# assignment's labs, running the tests as the unprivileged user `nobody`, which can write neither
+# the results nor the graded tree.
 set -uo pipefail
 source "$HOME/.cargo/env"
 cd /autograder/source/tree
+results=/autograder/results/results.json
 mkdir -p /autograder/results
-target/release/grade --submission /autograder/submission --output /autograder/results/results.json
-# The grader exits non-zero when tests fail; the results file is what Gradescope reads.
+target/release/grade @LABS@ --submission /autograder/submission --output "$results" --run-as nobody
+status=$?
+# Exit status 1 means failing tests, with results written. The grader removes the results file
+# when it starts, so a missing one means it failed: say so rather than leave Gradescope none.
+if [ ! -s "$results" ]; then
+    tmp="$(mktemp /autograder/results/.results.XXXXXX)"
+    printf '{"score": 0, "output": "The grader failed (exit status %d) before writing results: ask the course staff to look at this submission.", "stdout_visibility": "visible", "tests": []}\n' "$status" > "$tmp"
+    mv "$tmp" "$results"
+fi
 exit 0
 "#;
 
-/// The autograder upload: `setup.sh` and `run_autograder` at the root, the handout under `tree/`.
-pub fn autograder_zip(root: &Path, manifest: &Manifest) -> anyhow::Result<Vec<u8>> {
+/// The autograder upload for an assignment grading `labs`: `setup.sh` and `run_autograder` at
+/// the root, the handout under `tree/`.
+pub fn autograder_zip(root: &Path, manifest: &Manifest, labs: &[&Lab]) -> anyhow::Result<Vec<u8>> {
     let handout = tempfile::tempdir()?;
     crate::handout::generate(root, manifest, handout.path())?;
     let mut entries = vec![
         ("setup.sh".to_string(), SETUP.as_bytes().to_vec(), true),
-        ("run_autograder".to_string(), RUN.as_bytes().to_vec(), true),
+        (
+            "run_autograder".to_string(),
+            run_autograder(labs).into_bytes(),
+            true,
+        ),
     ];
     for path in crate::tree::walk(handout.path())? {
         let rel = path
@@ -175,4 +193,29 @@ pub fn autograder_zip(root: &Path, manifest: &Manifest) -> anyhow::Result<Vec<u8
         entries.push((format!("tree/{rel}"), std::fs::read(&path)?, executable));
     }
     Ok(zip::zip(&entries))
+}
+
+/// The grading script for an assignment grading `labs`.
+fn run_autograder(labs: &[&Lab]) -> String {
+    // Lab ids come from labs.toml; quoted all the same.
+    let ids: Vec<String> = labs.iter().map(|l| format!("'{}'", l.id)).collect();
+    RUN.replace("@LABS@", &ids.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grading_script_grades_the_assignment_s_labs_as_nobody_and_always_leaves_results() {
+        let manifest = Manifest::load(&crate::manifest::find_root().unwrap()).unwrap();
+        let labs = manifest.select(&["lab3".to_string()]).unwrap();
+        let script = run_autograder(&labs);
+        assert!(script.contains(
+            "target/release/grade 'lab3' --submission /autograder/submission --output \"$results\" \
+             --run-as nobody"
+        ));
+        // The fallback is written whole, then renamed into place.
+        assert!(script.contains("mv \"$tmp\" \"$results\""));
+    }
 }

@@ -88,6 +88,8 @@ impl Watcher {
             if !matches!(seen.verdict, Some(Verdict::Failed { .. })) {
                 seen.verdict = Some(verdict);
             }
+        }
+        if line.contains(&self.secret) {
             return; // the secret stays out of the kept output
         }
         if line.starts_with("test result: ok. 1 passed;") {
@@ -203,7 +205,8 @@ mod tests {
     fn a_huge_line_without_newline_is_cut_and_the_tail_is_bounded() {
         let w = watcher();
         let mut flood = vec![b'x'; 10 * 1024 * 1024];
-        flood.extend(b"\nlast\n".repeat(KEPT_LINES + 10));
+        flood.push(b'\n');
+        flood.extend(b"last\n".repeat(KEPT_LINES + 10));
         for_each_line(&flood[..], |l| w.line(l));
         let seen = w.seen();
         assert_eq!(seen.tail.len(), KEPT_LINES);

@@ -331,3 +331,36 @@ fn a_file_of_another_lab_is_not_taken_by_its_name() {
         assert!(notes.iter().any(|n| n == expected), "{expected}: {notes:?}");
     }
 }
+
+/// As root, the grader runs the tests as an unprivileged user, who can write neither the graded
+/// tree nor the results. The student code here answers correctly only if every write it tries
+/// is refused, so full marks mean the writes were refused. (Only where the tests run as root.)
+#[test]
+fn tests_run_by_a_root_grader_cannot_write_the_tree_or_the_results() {
+    if !tools::runner::is_root() {
+        eprintln!("skipped: only a grader running as root runs tests as another user");
+        return;
+    }
+    let fixture = Fixture::new("unprivileged");
+    std::fs::create_dir_all(fixture.root.join("grade-results")).unwrap();
+    fixture.submit(
+        STUDENT_FILE,
+        &honest_with_new(
+            "        // The working directory is the package's, toy/.\n\
+                     let wrote = [\n\
+                         std::fs::write(\"src/student.rs\", \"// overwritten\").is_ok(),\n\
+                         std::fs::write(\"../grade-results/results.json\", \"{}\").is_ok(),\n\
+                         std::fs::write(\"../labs.toml\", \"\").is_ok(),\n\
+                     ];\n\
+                     Service { value: if wrote.contains(&true) { 0 } else { 42 } }",
+        ),
+    );
+    let limits = Limits {
+        memory_bytes: None,
+        run_as: Some(tools::runner::User::lookup("nobody").unwrap()),
+    };
+    let (results, _) = fixture.grade(limits, BUILD_LIMIT);
+    assert_eq!(reasons(&results), Vec::new());
+    assert_eq!(score(&results), 100.0);
+    assert!(!fixture.root.join("grade-results/results.json").exists());
+}
