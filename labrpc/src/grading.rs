@@ -57,7 +57,9 @@ pub fn take(fallback: &str) -> Option<Evidence> {
         .read_line(&mut line);
     let secret = line.trim();
     if read.is_err() || secret.is_empty() {
-        eprintln!("labrpc: {ENV} is set but standard input holds no secret; no evidence is written");
+        eprintln!(
+            "labrpc: {ENV} is set but standard input holds no secret; no evidence is written"
+        );
         return None;
     }
     let thread = std::thread::current();

@@ -134,7 +134,9 @@ fn limits(args: &Args) -> anyhow::Result<runner::Limits> {
         (Some(name), true) => Some(runner::User::lookup(name)?),
         (None, true) => Some(runner::User::lookup("nobody")?),
         (Some(_), false) => {
-            anyhow::bail!("--run-as needs a grader running as root; leave it out to run tests as yourself")
+            anyhow::bail!(
+                "--run-as needs a grader running as root; leave it out to run tests as yourself"
+            )
         }
         (None, false) => None,
     };

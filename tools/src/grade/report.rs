@@ -114,7 +114,10 @@ pub fn run_warnings(results: &[TestResult]) -> Vec<String> {
     for r in results {
         for (_, outcome) in &r.runs {
             for warning in &outcome.warnings {
-                let note = format!("{} {} {}: labrpc warning: {warning}", r.lab_id, r.part, r.name);
+                let note = format!(
+                    "{} {} {}: labrpc warning: {warning}",
+                    r.lab_id, r.part, r.name
+                );
                 if !notes.contains(&note) {
                     notes.push(note);
                 }

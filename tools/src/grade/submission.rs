@@ -152,7 +152,9 @@ fn read_student_file(path: &Path) -> Result<Vec<u8>, String> {
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| format!("cannot be opened ({e})"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot be read ({e})"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot be read ({e})"))?;
     if !meta.is_file() {
         return Err("not a regular file".into());
     }

@@ -17,8 +17,8 @@ pub use build::{
     BuildFailure, DEFAULT_BUILD_LIMIT, TestCase, build_and_list, build_and_list_within, find,
 };
 pub use exec::{RunOutcome, RunSpec, run_one};
-pub use process::{Limits, User, is_root, sweep_leftovers};
 pub use pool::{parallel_map, run_all};
+pub use process::{Limits, User, is_root, sweep_leftovers};
 pub use progress::Progress;
 
 /// Where the tools build copies of the project (the handout check, graded submissions, the suite

@@ -21,8 +21,13 @@ const WARNING: &str = "labrpc: warning: ";
 /// What the harness said about the test, in a line carrying this run's secret.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    Passed { virtual_ms: Option<u64> },
-    Failed { virtual_ms: Option<u64>, reason: String },
+    Passed {
+        virtual_ms: Option<u64>,
+    },
+    Failed {
+        virtual_ms: Option<u64>,
+        reason: String,
+    },
 }
 
 /// Everything seen in a run's output so far.
@@ -114,8 +119,12 @@ impl Watcher {
     /// The verdict in `line`, if it is an evidence line with this run's secret about this test.
     fn evidence(&self, line: &str) -> Option<Verdict> {
         let mut fields = line.splitn(5, ' ');
-        let (mark, secret, test, verdict) =
-            (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+        let (mark, secret, test, verdict) = (
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+        );
         if mark != MARK || secret != self.secret || !self.names.iter().any(|n| n == test) {
             return None;
         }

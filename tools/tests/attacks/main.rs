@@ -169,7 +169,11 @@ fn a_const_evaluated_forever_is_a_build_failure_at_the_build_limit() {
         );
     }
     let course = fixture.root.display().to_string();
-    assert_eq!(processes_with(&course), Vec::<u32>::new(), "rustc still runs");
+    assert_eq!(
+        processes_with(&course),
+        Vec::<u32>::new(),
+        "rustc still runs"
+    );
 }
 
 /// A process that escapes into its own session and holds the test's output open: the run still
@@ -230,7 +234,9 @@ fn a_fifo_named_like_a_student_file_does_not_hang_the_grader() {
         .recv_timeout(Duration::from_secs(10))
         .expect("taking the submission hangs on a FIFO");
     assert!(
-        notes.iter().any(|n| n.contains("a FIFO, not a regular file")),
+        notes
+            .iter()
+            .any(|n| n.contains("a FIFO, not a regular file")),
         "{notes:?}"
     );
     assert!(
@@ -316,7 +322,11 @@ fn a_file_of_another_lab_is_not_taken_by_its_name() {
         std::fs::write(path, "// the handout's stub\n").unwrap();
     }
     std::fs::create_dir_all(submission.join("mapreduce/src")).unwrap();
-    std::fs::write(submission.join("mapreduce/src/rpc.rs"), "// MapReduce's RPCs\n").unwrap();
+    std::fs::write(
+        submission.join("mapreduce/src/rpc.rs"),
+        "// MapReduce's RPCs\n",
+    )
+    .unwrap();
     std::fs::write(submission.join("raft.rs"), "// a Raft\n").unwrap();
 
     let notes = tools::grade::overlay_submission(&manifest, &raft, &tree, &submission).unwrap();
