@@ -103,10 +103,11 @@ impl Evidence {
     }
 }
 
-/// Straight to the process's standard error: libtest captures only `print!`/`eprint!` output,
-/// and drops it for a passing test.
+/// Straight to the process's standard error (libtest captures only `print!`/`eprint!` output,
+/// and drops it for a passing test), in one write: a short write to a pipe is not interleaved
+/// with another thread's output. The leading newline ends any partial line before it.
 fn write_uncaptured(line: &str) {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "\n{line}");
+    let _ = stderr.write_all(format!("\n{line}\n").as_bytes());
     let _ = stderr.flush();
 }

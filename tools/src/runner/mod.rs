@@ -18,7 +18,7 @@ pub use build::{
 };
 pub use exec::{RunOutcome, RunSpec, run_one};
 pub use pool::{parallel_map, run_all};
-pub use process::{Limits, User, is_root, sweep_leftovers};
+pub use process::{Limits, User, is_root};
 pub use progress::Progress;
 
 /// Where the tools build copies of the project (the handout check, graded submissions, the suite

@@ -182,7 +182,7 @@ pub fn kill(pid: u32) {
 /// Kills the runner's children that are in another session and are not running tests: processes
 /// that outlived their run (orphans reparent to the runner, a subreaper). Repeats while killing
 /// one orphans others.
-pub fn sweep_leftovers() {
+fn sweep_leftovers() {
     const ROUNDS: usize = 50;
     let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
     let me = std::process::id();
