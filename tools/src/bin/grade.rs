@@ -48,6 +48,9 @@ struct Args {
     /// `nobody` unless told otherwise: student code must not run as root.
     #[arg(long)]
     run_as: Option<String>,
+    /// Skip clippy on the student files (whose warnings go into the report's notes).
+    #[arg(long)]
+    no_clippy: bool,
 }
 
 /// The smallest memory limit accepted: a test binary's runtime alone reserves tens of MiB.
@@ -110,6 +113,20 @@ fn body() -> anyhow::Result<ExitCode> {
     let results = grade::grade(&tree, &labs, &options)?;
     let mut notes = notes;
     notes.extend(grade::run_warnings(&results));
+    if !args.no_clippy {
+        eprintln!("clippy on the student files ...");
+        let lints = grade::clippy_notes(
+            &manifest,
+            &labs,
+            &tree,
+            options.target_dir.as_deref(),
+            options.build_limit,
+        );
+        for lint in &lints {
+            eprintln!("note: {lint}");
+        }
+        notes.extend(lints);
+    }
     // Replays must run where the graded code is, not in the instructor's tree.
     let replay_in = args.submission.is_some().then_some(tree.as_path());
     let (_, failed) = grade::print_report(&results, replay_in);

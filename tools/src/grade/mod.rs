@@ -2,6 +2,7 @@
 //! parallel; a score per lab and part; Gradescope's `results.json`.
 
 mod gradescope;
+mod lint;
 mod report;
 mod submission;
 pub(crate) mod zip;
@@ -13,6 +14,7 @@ use crate::manifest::Lab;
 use crate::runner::{self, BuildFailure, Progress, RunOutcome, RunSpec, TestCase};
 
 pub use gradescope::{autograder_zip, results_json, write_results};
+pub use lint::clippy_notes;
 pub use report::{print_report, run_warnings};
 pub use submission::overlay_submission;
 

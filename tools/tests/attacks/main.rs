@@ -278,7 +278,7 @@ fn a_lingering_process_cannot_rewrite_the_results() {
     grade
         .current_dir(&fixture.root)
         .env("CARGO_TARGET_DIR", fixture::target_dir())
-        .args(["--seed", "1", "--jobs", "2"])
+        .args(["--seed", "1", "--jobs", "2", "--no-clippy"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     if tools::runner::is_root() {
@@ -373,4 +373,33 @@ fn tests_run_by_a_root_grader_cannot_write_the_tree_or_the_results() {
     assert_eq!(reasons(&results), Vec::new());
     assert_eq!(score(&results), 100.0);
     assert!(!fixture.root.join("grade-results/results.json").exists());
+}
+
+/// Clippy's advice on the simulator's rules reaches the report: a sleep that blocks the simulator
+/// thread is named with its file and line.
+#[test]
+fn clippy_names_a_blocking_sleep_in_a_student_file() {
+    let fixture = Fixture::new("clippy");
+    let rules = std::fs::read_to_string(fixture::project().join("raft/clippy.toml")).unwrap();
+    std::fs::write(fixture.root.join("toy/clippy.toml"), rules).unwrap();
+    fixture.submit(
+        STUDENT_FILE,
+        &honest_with_new(
+            "        std::thread::sleep(std::time::Duration::from_millis(1));\n\
+                     Service { value: 42 }",
+        ),
+    );
+    fixture.overlay();
+    let manifest = fixture.manifest();
+    let labs = manifest.select(&[]).unwrap();
+    let target = fixture::target_dir();
+    let notes =
+        tools::grade::clippy_notes(&manifest, &labs, &fixture.root, Some(&target), BUILD_LIMIT);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with(&format!("clippy: {STUDENT_FILE}:"))
+                && n.contains("std::thread::sleep")),
+        "{notes:?}"
+    );
 }
