@@ -154,6 +154,7 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
                     ("RUST_TEST_NOCAPTURE".into(), "1".into()),
                 ],
                 limits: runner::Limits::default(),
+                require_evidence: false,
             });
             std::fs::write(&path, &replay.output)?;
             let verdict = if replay.passed {

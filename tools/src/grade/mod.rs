@@ -106,6 +106,7 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
                 let timeout = Duration::from_secs(lab.timeout_secs);
                 let mut spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
                 spec.limits = options.limits.clone();
+                spec.require_evidence = true;
                 specs.push((spec, lab.exclusive));
                 owner.push(results.len() - 1);
             }

@@ -1,10 +1,10 @@
 //! Running one test in its own process, with a seed, a wall-clock limit and a memory limit, and
 //! judging it on evidence the test process cannot forge.
 //!
-//! A run passes only when the harness's evidence line carries this run's secret and says the test
-//! passed, libtest printed its own `test result: ok. 1 passed`, and the process exited with
-//! status 0. Exit status alone never passes a run: lab code runs inside the test process and can
-//! end it with any status it likes.
+//! A graded run passes only when the harness's evidence line carries this run's secret and says
+//! the test passed, libtest printed its own `test result: ok. 1 passed`, and the process exited
+//! with status 0. Exit status alone never passes a graded run: lab code runs inside the test
+//! process and can end it with any status it likes.
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
@@ -25,6 +25,10 @@ pub struct RunSpec {
     /// Extra environment, e.g. `LAB_LOG=1` when capturing a failing run's logs.
     pub env: Vec<(String, String)>,
     pub limits: Limits,
+    /// Pass only on the harness's evidence (the grader). Without it (the stress runner, the suite
+    /// check, on code they trust), a run with no evidence line passes on exit status 0 and
+    /// libtest's result line, so tests that do not report (unit tests) can be run too.
+    pub require_evidence: bool,
 }
 
 /// How a run ended.
@@ -177,6 +181,7 @@ fn judge(
              reporting the test as passed",
             ended_how(status)
         )),
+        None if !spec.require_evidence && status.success() && seen.libtest_passed => Ok(()),
         None => Err(match (status.signal(), spec.limits.memory_bytes) {
             (Some(_), Some(limit)) if out_of_memory(ended, seen, limit) => format!(
                 "out of memory: the run exceeded its memory limit of {} MiB",

@@ -48,6 +48,7 @@ pub fn spec(
         timeout,
         env: Vec::new(),
         limits: Limits::default(),
+        require_evidence: false,
     }
 }
 
