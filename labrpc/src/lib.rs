@@ -6,12 +6,14 @@
 //! - [`Persister`] is a peer's stable storage.
 //! - [`codec`] is the wire encoding; [`mod@rand`] is the only randomness lab code may use;
 //!   [`dlog!`] writes debug lines for the log viewer.
+//! - [`grading`] is the harness's side of the grader's completion evidence.
 //! - [`unix`] serves the same [`Server`]s to other processes over a Unix socket (Lab 1's transport).
 //!
 //! See `docs/labrpc.md` for how the network behaves and the rules lab code must follow.
 
 pub mod codec;
 mod error;
+pub mod grading;
 mod log;
 mod network;
 mod persister;

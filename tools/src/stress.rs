@@ -153,6 +153,8 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
                     ("LAB_LOG".into(), "1".into()),
                     ("RUST_TEST_NOCAPTURE".into(), "1".into()),
                 ],
+                limits: runner::Limits::default(),
+                require_evidence: false,
             });
             std::fs::write(&path, &replay.output)?;
             let verdict = if replay.passed {

@@ -247,6 +247,8 @@ fn measure(
                 seed: Some(seed),
                 timeout,
                 env: Vec::new(),
+                limits: runner::Limits::default(),
+                require_evidence: false,
             });
             if outcome.passed {
                 continue;

@@ -55,7 +55,19 @@ fn a_kvsrv_clerk_using_tokio_grades_the_same_locally_and_when_submitted() {
     let graded = work.join("graded");
     handout::generate(&root, &manifest, &graded).unwrap();
     let notes = grade::overlay_submission(&manifest, &[lab], &graded, &student).unwrap();
-    assert_eq!(notes, [""; 0]);
+    // The student files are taken; nothing is rejected or changed beyond them.
+    for file in &lab.student_files {
+        assert!(
+            notes.contains(&format!("taken: {file} (from {file})")),
+            "{notes:?}"
+        );
+    }
+    assert!(
+        notes.iter().all(|n| n.starts_with("taken: ")
+            || n.ends_with("a student file of a lab not graded now")
+            || n.ends_with("the same as the handout's")),
+        "{notes:?}"
+    );
     let submitted = outcomes(&grade::grade(&graded, &[lab], &options).unwrap());
     assert_eq!(local, submitted);
 }

@@ -6,7 +6,7 @@
 //! clean copy of the handout.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use std::process::ExitCode;
@@ -15,6 +15,7 @@ use clap::Parser;
 use tools::grade::{self, Options};
 use tools::handout;
 use tools::manifest::{Manifest, find_root};
+use tools::runner;
 use tools::tree;
 
 #[derive(Parser)]
@@ -37,7 +38,23 @@ struct Args {
     /// Where to write Gradescope's results.json [default: grade-results/results.json].
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Address-space limit of each test run, in MiB; a run that exceeds it fails as out of memory.
+    #[arg(long, default_value_t = 4096)]
+    memory_mb: u64,
+    /// Stop a lab's build after this many seconds; the lab then scores as not building.
+    #[arg(long, default_value_t = tools::runner::DEFAULT_BUILD_LIMIT.as_secs())]
+    build_timeout_secs: u64,
+    /// Run the tests as this user. Only for a grader running as root, which runs them as
+    /// `nobody` unless told otherwise: student code must not run as root.
+    #[arg(long)]
+    run_as: Option<String>,
+    /// Skip clippy on the student files (whose warnings go into the report's notes).
+    #[arg(long)]
+    no_clippy: bool,
 }
+
+/// The smallest memory limit accepted: a test binary's runtime alone reserves tens of MiB.
+const MIN_MEMORY_MB: u64 = 64;
 
 fn main() -> ExitCode {
     tools::cli::run("grade", body)
@@ -49,6 +66,19 @@ fn body() -> anyhow::Result<ExitCode> {
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
     let labs = manifest.select(&args.labs)?;
+    let limits = limits(&args)?;
+    anyhow::ensure!(
+        args.build_timeout_secs >= 1,
+        "--build-timeout-secs must be at least 1 (it is the limit of one lab's build)"
+    );
+    let output = results_path(args.output.as_deref())?;
+    // A grader killed halfway must not leave an earlier grade in place.
+    match std::fs::remove_file(&output) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot remove {}", output.display()));
+        }
+        _ => {}
+    }
     let base_seed = args.seed.unwrap_or_else(rand::random);
     let jobs = args.jobs.unwrap_or_else(tools::cli::default_jobs);
     eprintln!(
@@ -77,8 +107,26 @@ fn body() -> anyhow::Result<ExitCode> {
         jobs,
         base_seed,
         target_dir,
+        limits,
+        build_limit: Duration::from_secs(args.build_timeout_secs),
     };
     let results = grade::grade(&tree, &labs, &options)?;
+    let mut notes = notes;
+    notes.extend(grade::run_warnings(&results));
+    if !args.no_clippy {
+        eprintln!("clippy on the student files ...");
+        let lints = grade::clippy_notes(
+            &manifest,
+            &labs,
+            &tree,
+            options.target_dir.as_deref(),
+            options.build_limit,
+        );
+        for lint in &lints {
+            eprintln!("note: {lint}");
+        }
+        notes.extend(lints);
+    }
     // Replays must run where the graded code is, not in the instructor's tree.
     let replay_in = args.submission.is_some().then_some(tree.as_path());
     let (_, failed) = grade::print_report(&results, replay_in);
@@ -87,21 +135,48 @@ fn body() -> anyhow::Result<ExitCode> {
     }
 
     let json = grade::results_json(&results, started.elapsed().as_secs(), &notes);
-    let output = args
-        .output
-        .unwrap_or_else(|| Path::new(tree::GRADE_RESULTS).join("results.json"));
-    let output = if output.is_absolute() {
+    grade::write_results(&output, &json)?;
+    println!("wrote {}", output.display());
+    Ok(tools::cli::status(failed == 0))
+}
+
+/// What each test run may use, from the flags (and whether the grader runs as root).
+fn limits(args: &Args) -> anyhow::Result<runner::Limits> {
+    anyhow::ensure!(
+        args.memory_mb >= MIN_MEMORY_MB,
+        "--memory-mb {} is too small: a test needs at least {MIN_MEMORY_MB} MiB",
+        args.memory_mb
+    );
+    let run_as = match (&args.run_as, runner::is_root()) {
+        (Some(name), true) => Some(runner::User::lookup(name)?),
+        (None, true) => Some(runner::User::lookup("nobody")?),
+        (Some(_), false) => {
+            anyhow::bail!(
+                "--run-as needs a grader running as root; leave it out to run tests as yourself"
+            )
+        }
+        (None, false) => None,
+    };
+    if let Some(user) = &run_as {
+        eprintln!("running the tests as user {} (uid {})", user.name, user.uid);
+    }
+    Ok(runner::Limits {
+        memory_bytes: Some(args.memory_mb << 20),
+        run_as,
+    })
+}
+
+/// The results file, as an absolute path (the grader's working directory may change).
+fn results_path(output: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let output = output.map_or_else(
+        || Path::new(tree::GRADE_RESULTS).join("results.json"),
+        Path::to_path_buf,
+    );
+    Ok(if output.is_absolute() {
         output
     } else {
         std::env::current_dir()?.join(output)
-    };
-    if let Some(dir) = output.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&output, serde_json::to_string_pretty(&json)? + "\n")
-        .with_context(|| format!("cannot write {}", output.display()))?;
-    println!("wrote {}", output.display());
-    Ok(tools::cli::status(failed == 0))
+    })
 }
 
 /// Loud, because the local score is only the course's if these files are as handed out.

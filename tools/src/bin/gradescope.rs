@@ -1,6 +1,6 @@
 //! `gradescope`: builds the autograder zip to upload to Gradescope: `setup.sh` and
 //! `run_autograder` at its root and the student handout under `tree/`, graded by the same
-//! `grade` command students run.
+//! `grade` command students run. One zip per assignment: `gradescope lab3` grades Lab 3 only.
 
 use std::path::PathBuf;
 
@@ -13,6 +13,8 @@ use tools::manifest::{Manifest, find_root};
 #[derive(Parser)]
 #[command(about = "Build the Gradescope autograder zip")]
 struct Args {
+    /// The labs the assignment grades, by id (lab3) or crate (raft); all when none is given.
+    labs: Vec<String>,
     /// Where to write the zip.
     #[arg(long, default_value = "target/gradescope/autograder.zip")]
     out: PathBuf,
@@ -26,7 +28,8 @@ fn body() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let root = find_root()?;
     let manifest = Manifest::load(&root)?;
-    let zip = grade::autograder_zip(&root, &manifest)?;
+    let labs = manifest.select(&args.labs)?;
+    let zip = grade::autograder_zip(&root, &manifest, &labs)?;
     let out = if args.out.is_absolute() {
         args.out
     } else {

@@ -131,6 +131,8 @@ fn check(root: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         jobs: tools::cli::default_jobs(),
         base_seed: rand::random(),
         target_dir: Some(tools::runner::copies_target_dir(root)),
+        limits: tools::runner::Limits::default(),
+        build_limit: tools::runner::DEFAULT_BUILD_LIMIT,
     };
     let results = grade::grade(&tree, &labs, &options)?;
     if let Some(broken) = results.iter().find_map(|r| r.build_error.as_ref()) {

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{TestResult, failure_reason, zip};
-use crate::manifest::Manifest;
+use crate::manifest::{Lab, Manifest};
 use crate::runner::replay_command;
 
 /// The results file: one entry per graded test, plus one per lab that failed to build.
@@ -36,8 +36,8 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         tests.push(json!({
             "name": format!("{} {}: {}", r.lab_id, r.part, r.name),
             "number": format!("{}.{}", r.part, k),
-            "score": r.points(),
-            "max_score": r.max_points,
+            "score": rounded(r.points()),
+            "max_score": rounded(r.max_points),
             "status": if r.passed() { "passed" } else { "failed" },
             "visibility": "visible",
             "tags": [r.lab_id, r.part],
@@ -61,7 +61,8 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         output += &format!("\n\n- {note}");
     }
     json!({
-        "score": results.iter().map(TestResult::points).sum::<f64>(),
+        // Rounded once, from the exact sum: nine tests of 100/9 points are 100, not 99.99999999999999.
+        "score": rounded(results.iter().map(TestResult::points).sum::<f64>()),
         "execution_time": execution_secs,
         "output": output,
         "output_format": "md",
@@ -70,6 +71,32 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         "stdout_visibility": "hidden",
         "tests": tests,
     })
+}
+
+/// Points to the hundredth.
+fn rounded(points: f64) -> f64 {
+    (points * 100.0).round() / 100.0
+}
+
+/// Failing runs whose output is shown, and the lines shown of each: enough to see the end of a
+/// failure without making the results file huge.
+const SHOWN_RUNS: usize = 2;
+const SHOWN_LINES: usize = 30;
+
+/// Writes `results` to `path` atomically (a complete file or none, never a partial one): into a
+/// new file next to it, then renamed over it.
+pub fn write_results(path: &Path, results: &Value) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    file.write_all((serde_json::to_string_pretty(results)? + "\n").as_bytes())?;
+    file.as_file().sync_all()?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 fn test_output(r: &TestResult) -> String {
@@ -81,7 +108,7 @@ fn test_output(r: &TestResult) -> String {
         r.runs.len() - r.failed_runs().count(),
         r.runs.len()
     );
-    for (seed, outcome) in r.failed_runs() {
+    for (i, (seed, outcome)) in r.failed_runs().enumerate() {
         out += &format!(
             "\n\nFailed{}: {}\nReplay it exactly in your copy of the handout, with these files \
              in place:\n  {}",
@@ -89,6 +116,17 @@ fn test_output(r: &TestResult) -> String {
             failure_reason(outcome),
             replay_command(&r.package, &r.full_name, *seed)
         );
+        if i < SHOWN_RUNS {
+            let lines: Vec<&str> = outcome.output.lines().collect();
+            let last = &lines[lines.len().saturating_sub(SHOWN_LINES)..];
+            out += &format!(
+                "\nThe last lines of its output:\n{}",
+                last.iter()
+                    .map(|l| format!("  | {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
     }
     out
 }
@@ -104,26 +142,44 @@ cd /autograder/source/tree
 # Build everything once now, so grading a submission only recompiles the student's crate.
 cargo build --release -p tools --bin grade
 CARGO_TARGET_DIR=target/copies cargo test --release --workspace --no-run
+# The tests run as `nobody`: it must read the tree and run the test binaries, and write nothing.
+chmod -R a+rX,go-w /autograder/source
 "#;
 
+/// The grading script: `@LABS@` becomes the labs the assignment grades.
 const RUN: &str = r#"#!/usr/bin/env bash
-# Gradescope runs this for every submission: grade it with the course's own grader.
+# Gradescope runs this for every submission, as root: the course's own grader grades the
+# assignment's labs, running the tests as the unprivileged user `nobody`, which can write neither
+# the results nor the graded tree.
 set -uo pipefail
 source "$HOME/.cargo/env"
 cd /autograder/source/tree
+results=/autograder/results/results.json
 mkdir -p /autograder/results
-target/release/grade --submission /autograder/submission --output /autograder/results/results.json
-# The grader exits non-zero when tests fail; the results file is what Gradescope reads.
+target/release/grade @LABS@ --submission /autograder/submission --output "$results" --run-as nobody
+status=$?
+# Exit status 1 means failing tests, with results written. The grader removes the results file
+# when it starts, so a missing one means it failed: say so rather than leave Gradescope none.
+if [ ! -s "$results" ]; then
+    tmp="$(mktemp /autograder/results/.results.XXXXXX)"
+    printf '{"score": 0, "output": "The grader failed (exit status %d) before writing results: ask the course staff to look at this submission.", "stdout_visibility": "visible", "tests": []}\n' "$status" > "$tmp"
+    mv "$tmp" "$results"
+fi
 exit 0
 "#;
 
-/// The autograder upload: `setup.sh` and `run_autograder` at the root, the handout under `tree/`.
-pub fn autograder_zip(root: &Path, manifest: &Manifest) -> anyhow::Result<Vec<u8>> {
+/// The autograder upload for an assignment grading `labs`: `setup.sh` and `run_autograder` at
+/// the root, the handout under `tree/`.
+pub fn autograder_zip(root: &Path, manifest: &Manifest, labs: &[&Lab]) -> anyhow::Result<Vec<u8>> {
     let handout = tempfile::tempdir()?;
     crate::handout::generate(root, manifest, handout.path())?;
     let mut entries = vec![
         ("setup.sh".to_string(), SETUP.as_bytes().to_vec(), true),
-        ("run_autograder".to_string(), RUN.as_bytes().to_vec(), true),
+        (
+            "run_autograder".to_string(),
+            run_autograder(labs).into_bytes(),
+            true,
+        ),
     ];
     for path in crate::tree::walk(handout.path())? {
         let rel = path
@@ -137,4 +193,29 @@ pub fn autograder_zip(root: &Path, manifest: &Manifest) -> anyhow::Result<Vec<u8
         entries.push((format!("tree/{rel}"), std::fs::read(&path)?, executable));
     }
     Ok(zip::zip(&entries))
+}
+
+/// The grading script for an assignment grading `labs`.
+fn run_autograder(labs: &[&Lab]) -> String {
+    // Lab ids come from labs.toml; quoted all the same.
+    let ids: Vec<String> = labs.iter().map(|l| format!("'{}'", l.id)).collect();
+    RUN.replace("@LABS@", &ids.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grading_script_grades_the_assignment_s_labs_as_nobody_and_always_leaves_results() {
+        let manifest = Manifest::load(&crate::manifest::find_root().unwrap()).unwrap();
+        let labs = manifest.select(&["lab3".to_string()]).unwrap();
+        let script = run_autograder(&labs);
+        assert!(script.contains(
+            "target/release/grade 'lab3' --submission /autograder/submission --output \"$results\" \
+             --run-as nobody"
+        ));
+        // The fallback is written whole, then renamed into place.
+        assert!(script.contains("mv \"$tmp\" \"$results\""));
+    }
 }

@@ -2,6 +2,7 @@
 //! parallel; a score per lab and part; Gradescope's `results.json`.
 
 mod gradescope;
+mod lint;
 mod report;
 mod submission;
 pub(crate) mod zip;
@@ -12,8 +13,9 @@ use std::time::{Duration, Instant};
 use crate::manifest::Lab;
 use crate::runner::{self, BuildFailure, Progress, RunOutcome, RunSpec, TestCase};
 
-pub use gradescope::{autograder_zip, results_json};
-pub use report::print_report;
+pub use gradescope::{autograder_zip, results_json, write_results};
+pub use lint::clippy_notes;
+pub use report::{print_report, run_warnings};
 pub use submission::overlay_submission;
 
 /// The outcome of one graded test over all its runs.
@@ -56,6 +58,10 @@ pub struct Options {
     pub base_seed: u64,
     /// Build into this directory instead of the tree's own `target/`.
     pub target_dir: Option<std::path::PathBuf>,
+    /// What each test run may use (memory, the user it runs as).
+    pub limits: runner::Limits,
+    /// How long building one lab may take.
+    pub build_limit: Duration,
 }
 
 /// Builds and runs every graded test of `labs` in the workspace at `tree`.
@@ -66,7 +72,13 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
     let mut owner = Vec::new();
     for lab in labs {
         eprintln!("building {} ({}) ...", lab.krate, lab.name);
-        let built = runner::build_and_list(tree, options.target_dir.as_deref(), &lab.krate, false);
+        let built = runner::build_and_list_within(
+            tree,
+            options.target_dir.as_deref(),
+            &lab.krate,
+            false,
+            options.build_limit,
+        );
         let cases: Vec<TestCase> = match built {
             Ok(cases) => cases,
             Err(e) => match e.downcast::<BuildFailure>() {
@@ -92,7 +104,9 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
             ));
             for k in 0..runs {
                 let timeout = Duration::from_secs(lab.timeout_secs);
-                let spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
+                let mut spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
+                spec.limits = options.limits.clone();
+                spec.require_evidence = true;
                 specs.push((spec, lab.exclusive));
                 owner.push(results.len() - 1);
             }
@@ -128,29 +142,11 @@ fn new_result(lab: &Lab, part: &str, name: &str, points: f64, full_name: String)
     }
 }
 
-/// The first line of a failing run's output that says what went wrong.
+/// Why a run failed, in one line: from the harness's own evidence, the signal that ended the
+/// test process, or the runner's limits, never from lines the test's output could forge.
 pub fn failure_reason(outcome: &RunOutcome) -> String {
-    if outcome.timed_out {
-        return "timed out (killed after its wall-clock limit)".into();
-    }
-    let lines: Vec<&str> = outcome.output.lines().collect();
-    // The watchdog ends the process without a panic; the line after its header says why.
-    if let Some(i) = lines
-        .iter()
-        .position(|l| l.contains("labrpc watchdog: test"))
-    {
-        let why = lines.get(i + 1).map_or("", |l| l.trim());
-        let why = why.split(" Likely causes:").next().unwrap_or(why);
-        return format!("stuck, ended by the watchdog: {why}");
-    }
-    // The panic message is the line after libtest's "panicked at <location>:" line.
-    lines
-        .iter()
-        .position(|l| l.contains("panicked at"))
-        .and_then(|i| lines.get(i + 1))
-        .or_else(|| lines.iter().find(|l| l.contains("error")))
-        .map_or_else(
-            || "failed (see its output)".to_string(),
-            |l| l.trim().to_string(),
-        )
+    outcome
+        .reason
+        .clone()
+        .unwrap_or_else(|| "passed".to_string())
 }

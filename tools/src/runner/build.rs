@@ -1,7 +1,9 @@
 //! Building a package's test binaries once and listing the tests they hold.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
@@ -37,6 +39,13 @@ impl std::fmt::Display for BuildFailure {
 
 impl std::error::Error for BuildFailure {}
 
+/// How long a build may take when the caller does not say: a lab's first build takes a few
+/// minutes on a busy machine; this much is not a build but a compiler stuck on a `const`.
+pub const DEFAULT_BUILD_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// Compiler output kept from a failing build: its last diagnostics.
+const KEPT_BUILD_OUTPUT: usize = 64 * 1024;
+
 /// Builds `package`'s tests in release mode in the workspace at `root` (into `target_dir` if
 /// given) and lists every test they contain. A compile error is a [`BuildFailure`].
 ///
@@ -49,6 +58,18 @@ pub fn build_and_list(
     package: &str,
     incremental: bool,
 ) -> anyhow::Result<Vec<TestCase>> {
+    build_and_list_within(root, target_dir, package, incremental, DEFAULT_BUILD_LIMIT)
+}
+
+/// [`build_and_list`], where a build still running after `limit` is stopped and is a
+/// [`BuildFailure`] (a `const` evaluation can keep rustc busy forever).
+pub fn build_and_list_within(
+    root: &Path,
+    target_dir: Option<&Path>,
+    package: &str,
+    incremental: bool,
+    limit: Duration,
+) -> anyhow::Result<Vec<TestCase>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
@@ -59,6 +80,7 @@ pub fn build_and_list(
             "--message-format=json-render-diagnostics",
         ])
         .args(["-p", package])
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(dir) = target_dir {
@@ -67,18 +89,53 @@ pub fn build_and_list(
     if incremental {
         cmd.env("CARGO_INCREMENTAL", "1");
     }
-    let out = cmd
-        .output()
+    // A group of its own (in the tools' session), so that a stopped build stops its rustc too.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd
+        .spawn()
         .context("cannot run cargo (is it installed and on PATH?)")?;
-    if !out.status.success() {
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let stderr = child.stderr.take().expect("piped stderr");
+    let stderr = std::thread::spawn(move || last_bytes(stderr, KEPT_BUILD_OUTPUT));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() >= limit {
+            // SAFETY: kill with a negative pid signals the build's process group.
+            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let errors = stderr.join().unwrap_or_default();
+    let Some(status) = status else {
         return Err(BuildFailure {
             package: package.to_string(),
-            output: String::from_utf8_lossy(&out.stderr).into_owned(),
+            output: format!(
+                "the build did not finish within its limit of {} s and was stopped (is a `const` \
+                 evaluated forever?)\n{errors}",
+                limit.as_secs()
+            ),
+        }
+        .into());
+    };
+    if !status.success() {
+        return Err(BuildFailure {
+            package: package.to_string(),
+            output: errors,
         }
         .into());
     }
     let mut cases = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in stdout.join().unwrap_or_default().lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
@@ -94,6 +151,27 @@ pub fn build_and_list(
         cases.extend(list(package, Path::new(exe), &dir)?);
     }
     Ok(cases)
+}
+
+/// The last `keep` bytes of `pipe`'s contents (lossily decoded), read to its end.
+fn last_bytes(mut pipe: impl Read, keep: usize) -> String {
+    let mut kept: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                kept.extend_from_slice(&buf[..n]);
+                if kept.len() > 2 * keep {
+                    kept.drain(..kept.len() - keep);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    let start = kept.len().saturating_sub(keep);
+    String::from_utf8_lossy(&kept[start..]).into_owned()
 }
 
 /// The tests of one binary, from `--list`.

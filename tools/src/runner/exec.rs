@@ -1,10 +1,19 @@
-//! Running one test in its own process, with a seed and a wall-clock limit.
+//! Running one test in its own process, with a seed, a wall-clock limit and a memory limit, and
+//! judging it on evidence the test process cannot forge.
+//!
+//! A graded run passes only when the harness's evidence line carries this run's secret and says
+//! the test passed, libtest printed its own `test result: ok. 1 passed`, and the process exited
+//! with status 0. Exit status alone never passes a graded run: lab code runs inside the test
+//! process and can end it with any status it likes.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::TestCase;
+use super::process::{self, Limits};
+use super::watch::{Seen, Verdict, Watcher};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -15,6 +24,11 @@ pub struct RunSpec {
     pub timeout: Duration,
     /// Extra environment, e.g. `LAB_LOG=1` when capturing a failing run's logs.
     pub env: Vec<(String, String)>,
+    pub limits: Limits,
+    /// Pass only on the harness's evidence (the grader). Without it (the stress runner, the suite
+    /// check, on code they trust), a run with no evidence line passes on exit status 0 and
+    /// libtest's result line, so tests that do not report (unit tests) can be run too.
+    pub require_evidence: bool,
 }
 
 /// How a run ended.
@@ -24,27 +38,32 @@ pub struct RunOutcome {
     pub started: bool,
     pub passed: bool,
     pub timed_out: bool,
-    /// The test's output (stdout then stderr), trimmed to its last lines.
+    /// Why it failed, in one line (`None` when it passed).
+    pub reason: Option<String>,
+    /// The last lines of the test's output (stdout and stderr, as they arrived).
     pub output: String,
+    /// The simulator's warnings for the student (e.g. its thread was blocked in real time).
+    pub warnings: Vec<String>,
     pub wall: Duration,
-    /// Virtual time, for simulated tests (from the simulator's `LAB_REPORT` line).
+    /// Virtual time, for simulated tests (from the harness's evidence line).
     pub virtual_time: Option<Duration>,
 }
 
-/// Lines of output kept per run: enough for the failure message and the replay command.
-const KEPT_LINES: usize = 400;
+/// How long the output pipes may stay open once the run's processes are killed.
+const DRAIN: Duration = Duration::from_secs(2);
 
 /// Runs `spec` to completion or to its time limit.
 pub fn run_one(spec: &RunSpec) -> RunOutcome {
-    let report = tempfile::NamedTempFile::new().expect("cannot create a temporary file");
+    let secret = format!("{:032x}", rand::random::<u128>());
     let mut cmd = Command::new(&spec.case.binary);
     cmd.args(["--exact", &spec.case.full_name, "--test-threads=1"])
         .current_dir(&spec.case.dir)
         .env("CARGO_PKG_NAME", &spec.case.package)
-        .env("LAB_REPORT", report.path())
+        .env(labrpc::grading::ENV, "1")
         .env("LAB_ITERS", "1")
+        .env_remove("LAB_REPORT")
         .env_remove("LAB_CHECK_DETERMINISM")
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     match spec.seed {
@@ -54,92 +73,144 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     for (k, v) in &spec.env {
         cmd.env(k, v);
     }
-    // Its own process group, so a timeout also ends the processes a test started.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    process::confine(&mut cmd, &spec.limits);
 
     let start = Instant::now();
-    let mut child = match cmd.spawn() {
+    let mut child = match process::spawn(&mut cmd) {
         Ok(child) => child,
         Err(e) => {
+            let reason = match &spec.limits.run_as {
+                None => format!("cannot start {}: {e}", spec.case.binary.display()),
+                Some(user) => format!(
+                    "cannot start {} as user {}: {e} (that user must be able to read the project \
+                     and run its test binaries)",
+                    spec.case.binary.display(),
+                    user.name
+                ),
+            };
             return RunOutcome {
                 started: false,
                 passed: false,
                 timed_out: false,
-                output: format!("cannot start {}: {e}", spec.case.binary.display()),
+                output: reason.clone(),
+                reason: Some(reason),
+                warnings: Vec::new(),
                 wall: Duration::ZERO,
                 virtual_time: None,
             };
         }
     };
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    // The harness reads the secret before the test runs lab code; the pipe then stays at its end.
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(format!("{secret}\n").as_bytes());
+    }
+    let names = vec![spec.case.full_name.clone(), spec.case.short_name.clone()];
+    let watcher = Watcher::new(secret, names);
+    let readers = [
+        watcher.read(child.stdout.take().expect("piped stdout")),
+        watcher.read(child.stderr.take().expect("piped stderr")),
+    ];
 
+    let pid = child.id();
     let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
+    let ended = loop {
+        match process::wait(pid, false) {
+            Ok(Some(ended)) => break Some(ended),
             Ok(None) if start.elapsed() >= spec.timeout => {
                 timed_out = true;
-                kill_group(child.id());
-                let _ = child.kill();
-                break child.wait().ok();
+                process::kill(pid);
+                break process::wait(pid, true).ok().flatten();
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(_) => break None,
         }
     };
     let wall = start.elapsed();
-    let mut output = stdout.join().unwrap_or_default();
-    output += &stderr.join().unwrap_or_default();
-    if timed_out {
-        output += &format!(
-            "\n(killed: the run exceeded its wall-clock limit of {} s)\n",
-            spec.timeout.as_secs()
-        );
+    // Also on success: nothing a run started may outlive it.
+    process::end(pid);
+    // A process that escaped the kill could hold the pipes open forever: stop waiting after a
+    // while, and leave its reader blocked (it ends when the pipe does).
+    let drained_by = Instant::now() + DRAIN;
+    while readers.iter().any(|r| !r.is_finished()) && Instant::now() < drained_by {
+        std::thread::sleep(Duration::from_millis(10));
     }
+
+    let seen = watcher.seen();
+    let verdict = judge(spec, timed_out, ended.as_ref(), &seen);
+    let virtual_ms = match &seen.verdict {
+        Some(Verdict::Passed { virtual_ms } | Verdict::Failed { virtual_ms, .. }) => *virtual_ms,
+        None => None,
+    };
     RunOutcome {
         started: true,
-        passed: !timed_out && status.is_some_and(|s| s.success()),
+        passed: verdict.is_ok(),
         timed_out,
-        output: last_lines(&output, KEPT_LINES),
+        reason: verdict.err(),
+        output: seen.tail_text(),
+        warnings: seen.warnings.clone(),
         wall,
-        virtual_time: virtual_time(report.path()),
+        virtual_time: virtual_ms.map(Duration::from_millis),
     }
 }
 
-fn kill_group(pid: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", &format!("-{pid}")])
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let skip = lines.len().saturating_sub(n);
-    let mut kept = if skip > 0 {
-        format!("[... {skip} earlier lines omitted ...]\n")
-    } else {
-        String::new()
+/// Passed, or why not: from the harness's own evidence, else from how the process ended.
+fn judge(
+    spec: &RunSpec,
+    timed_out: bool,
+    ended: Option<&process::Ended>,
+    seen: &Seen,
+) -> Result<(), String> {
+    if timed_out {
+        return Err(format!(
+            "timed out: killed after its wall-clock limit of {} s",
+            spec.timeout.as_secs()
+        ));
+    }
+    let Some(ended) = ended else {
+        return Err("the runner lost track of the test process".into());
     };
-    kept += &lines[skip..].join("\n");
-    kept
+    let status = ended.status;
+    match &seen.verdict {
+        Some(Verdict::Failed { reason, .. }) if reason.is_empty() => {
+            Err("failed (the harness gave no reason; see the output)".into())
+        }
+        Some(Verdict::Failed { reason, .. }) => Err(reason.clone()),
+        Some(Verdict::Passed { .. }) if status.success() && seen.libtest_passed => Ok(()),
+        Some(Verdict::Passed { .. }) => Err(format!(
+            "the harness's checks passed, but then the test process {} without libtest \
+             reporting the test as passed",
+            ended_how(status)
+        )),
+        None if !spec.require_evidence && status.success() && seen.libtest_passed => Ok(()),
+        None => Err(match (status.signal(), spec.limits.memory_bytes) {
+            (Some(_), Some(limit)) if out_of_memory(ended, seen, limit) => format!(
+                "out of memory: the run exceeded its memory limit of {} MiB",
+                limit >> 20
+            ),
+            (Some(signal), _) => format!(
+                "killed by {} before the test finished",
+                process::signal_name(signal)
+            ),
+            (None, _) => format!(
+                "the test process {} before the test finished",
+                ended_how(status)
+            ),
+        }),
+    }
 }
 
-/// The virtual time in the simulator's report file (`... virtual_ms=<n>`), if it wrote one.
-fn virtual_time(path: &std::path::Path) -> Option<Duration> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let ms = text
-        .lines()
-        .last()?
-        .split_whitespace()
-        .find_map(|field| field.strip_prefix("virtual_ms="))?;
-    ms.parse().ok().map(Duration::from_millis)
+/// Whether a process killed by a signal died for want of memory: Rust's allocation-failure
+/// message (then SIGABRT), or most of the limit in use (a thread's stack could not grow, which
+/// is a SIGSEGV).
+fn out_of_memory(ended: &process::Ended, seen: &Seen, limit: u64) -> bool {
+    seen.allocation_failed || ended.peak_memory >= limit / 2
+}
+
+/// "exited with status 0", "was killed by SIGSEGV".
+fn ended_how(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with status {code}"),
+        (None, Some(signal)) => format!("was killed by {}", process::signal_name(signal)),
+        (None, None) => format!("ended ({status})"),
+    }
 }

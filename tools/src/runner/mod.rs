@@ -1,18 +1,24 @@
 //! Building and running graded tests as separate processes: shared by the grader, the stress
 //! runner, the handout check and the suite check.
 //!
-//! Each run is its own process (`<test binary> --exact <name>`) with its own seed and a wall-clock
-//! limit, so one hung or crashed test cannot take others down, and a run's outcome and virtual
-//! time come back through the simulator's `LAB_REPORT` file.
+//! Each run is its own process (`<test binary> --exact <name>`) in its own session, with its own
+//! seed, a wall-clock limit and a memory limit, so one hung or crashed test cannot take others
+//! down; whatever it starts is killed when it ends. A run passes only on the harness's evidence,
+//! which carries a secret the runner hands to the harness for that run alone (see [`exec`]).
 
 mod build;
 mod exec;
 mod pool;
+mod process;
 mod progress;
+mod watch;
 
-pub use build::{BuildFailure, TestCase, build_and_list, find};
+pub use build::{
+    BuildFailure, DEFAULT_BUILD_LIMIT, TestCase, build_and_list, build_and_list_within, find,
+};
 pub use exec::{RunOutcome, RunSpec, run_one};
 pub use pool::{parallel_map, run_all};
+pub use process::{Limits, User, is_root};
 pub use progress::Progress;
 
 /// Where the tools build copies of the project (the handout check, graded submissions, the suite
@@ -41,6 +47,8 @@ pub fn spec(
         seed: seeded.then(|| seed_for(base_seed, &case.full_name, k)),
         timeout,
         env: Vec::new(),
+        limits: Limits::default(),
+        require_evidence: false,
     }
 }
 

@@ -20,5 +20,7 @@ pub fn one_run_each(root: &Path, base_seed: u64) -> Options {
         jobs: cli::default_jobs(),
         base_seed,
         target_dir: Some(runner::copies_target_dir(root)),
+        limits: runner::Limits::default(),
+        build_limit: runner::DEFAULT_BUILD_LIMIT,
     }
 }

@@ -1,0 +1,113 @@
+//! The test harness's side of the grader's completion evidence.
+//!
+//! A grader cannot trust a test process's exit status: lab code runs inside that process and can
+//! call `std::process::exit(0)` before the test has checked anything. So the grader sets
+//! `LAB_GRADER_EVIDENCE=1` and writes a secret of its own on the process's standard input. The
+//! harness [`take`]s it once, before the test runs any lab code, and when the test ends writes one
+//! line carrying it to standard error:
+//!
+//! ```text
+//! labrpc-grader <secret> <test> passed virtual_ms=<n>
+//! labrpc-grader <secret> <test> failed virtual_ms=<n> <reason>
+//! ```
+//!
+//! Lab code that runs later finds standard input already read to its end and the secret held only
+//! by the harness, so it can neither end the process early with a pass nor print a failure reason
+//! of its own choosing. (Code that reads the process's memory could; docs/instructors.md says what
+//! the grader does and does not defend.)
+
+use std::io::{BufRead, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The environment variable that tells the harness to read the grader's secret from stdin.
+pub const ENV: &str = "LAB_GRADER_EVIDENCE";
+/// The first word of every evidence line.
+pub const MARK: &str = "labrpc-grader";
+/// The longest secret read: enough for any sane secret, bounded against a stream on stdin.
+const MAX_SECRET: u64 = 256;
+
+/// Taken once per process, by the first harness that asks.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The grader's secret for this run and the test it vouches for.
+#[derive(Clone)]
+pub struct Evidence {
+    secret: String,
+    test: String,
+}
+
+impl std::fmt::Debug for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Evidence {{ test: {:?}, secret: <hidden> }}", self.test)
+    }
+}
+
+/// The grader's secret, when a grader asked for evidence and no one took it before. Call it in
+/// the test's own thread before running lab code: the test is named after libtest's thread name
+/// (the test's full path), or `fallback` outside libtest.
+pub fn take(fallback: &str) -> Option<Evidence> {
+    if std::env::var_os(ENV).is_none() || TAKEN.swap(true, Ordering::SeqCst) {
+        return None;
+    }
+    let mut line = String::new();
+    let read = std::io::stdin()
+        .lock()
+        .take(MAX_SECRET)
+        .read_line(&mut line);
+    let secret = line.trim();
+    if read.is_err() || secret.is_empty() {
+        eprintln!(
+            "labrpc: {ENV} is set but standard input holds no secret; no evidence is written"
+        );
+        return None;
+    }
+    let thread = std::thread::current();
+    let test = match thread.name() {
+        Some(name) if name != "main" => name,
+        _ => fallback,
+    };
+    Some(Evidence {
+        secret: secret.to_string(),
+        test: test.replace(char::is_whitespace, "_"),
+    })
+}
+
+impl Evidence {
+    /// Says the test passed (`virtual_time`: the simulated time it took, if simulated).
+    pub fn passed(&self, virtual_time: Option<Duration>) {
+        write_uncaptured(&self.line("passed", virtual_time, ""));
+    }
+
+    /// Says the test failed, and why (the first line of `reason`).
+    pub fn failed(&self, virtual_time: Option<Duration>, reason: &str) {
+        write_uncaptured(&self.failed_line(virtual_time, reason));
+    }
+
+    /// The line [`Evidence::failed`] writes, for a harness that must print it itself (the
+    /// watchdog, which ends the process from another thread).
+    pub fn failed_line(&self, virtual_time: Option<Duration>, reason: &str) -> String {
+        let first = reason.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        self.line("failed", virtual_time, first.trim())
+    }
+
+    fn line(&self, verdict: &str, virtual_time: Option<Duration>, reason: &str) -> String {
+        let mut line = format!("{MARK} {} {} {verdict}", self.secret, self.test);
+        if let Some(time) = virtual_time {
+            line += &format!(" virtual_ms={}", time.as_millis());
+        }
+        if !reason.is_empty() {
+            line += &format!(" {reason}");
+        }
+        line
+    }
+}
+
+/// Straight to the process's standard error (libtest captures only `print!`/`eprint!` output,
+/// and drops it for a passing test), in one write: a short write to a pipe is not interleaved
+/// with another thread's output. The leading newline ends any partial line before it.
+fn write_uncaptured(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(format!("\n{line}\n").as_bytes());
+    let _ = stderr.flush();
+}
