@@ -3,10 +3,10 @@
 //! pass or fail tests in ways that do not point at their cause.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::manifest::{Lab, Manifest};
+use crate::runner;
 
 /// Warnings kept per lab: enough to show the pattern.
 const KEPT: usize = 10;
@@ -50,47 +50,20 @@ fn clippy(
     package: &str,
     limit: Duration,
 ) -> Result<String, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(tree)
-        .args([
-            "clippy",
-            "--release",
-            "--message-format=json",
-            "-p",
-            package,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(dir) = target_dir {
-        cmd.env("CARGO_TARGET_DIR", dir);
+    let mut cmd = runner::cargo_in(tree, target_dir);
+    cmd.args([
+        "clippy",
+        "--release",
+        "--message-format=json",
+        "-p",
+        package,
+    ]);
+    let run =
+        runner::run_within(cmd, limit).map_err(|e| format!("cannot run cargo clippy: {e}"))?;
+    match run.status {
+        Some(_) => Ok(run.stdout),
+        None => Err(format!("it took longer than {} s", limit.as_secs())),
     }
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot run cargo clippy: {e}"))?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-        text
-    });
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() >= limit => {
-                // SAFETY: kill with a negative pid signals clippy's process group.
-                unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-                let _ = child.wait();
-                return Err(format!("it took longer than {} s", limit.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    reader.join().map_err(|_| "its output was lost".to_string())
 }
 
 /// The note for one JSON message of cargo, if it is a warning located in one of `files`.

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -70,52 +70,22 @@ pub fn build_and_list_within(
     incremental: bool,
     limit: Duration,
 ) -> anyhow::Result<Vec<TestCase>> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root)
-        .args([
-            "test",
-            "--release",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .args(["-p", package])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(dir) = target_dir {
-        cmd.env("CARGO_TARGET_DIR", dir);
-    }
+    let mut cmd = cargo_in(root, target_dir);
+    cmd.args([
+        "test",
+        "--release",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ])
+    .args(["-p", package]);
     if incremental {
         cmd.env("CARGO_INCREMENTAL", "1");
     }
-    // A group of its own (in the tools' session), so that a stopped build stops its rustc too.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd
-        .spawn()
-        .context("cannot run cargo (is it installed and on PATH?)")?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let stdout = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let stderr = child.stderr.take().expect("piped stderr");
-    let stderr = std::thread::spawn(move || last_bytes(stderr, KEPT_BUILD_OUTPUT));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if started.elapsed() >= limit {
-            // SAFETY: kill with a negative pid signals the build's process group.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let errors = stderr.join().unwrap_or_default();
+    let CargoRun {
+        status,
+        stdout,
+        stderr_tail: errors,
+    } = run_within(cmd, limit).context("cannot run cargo (is it installed and on PATH?)")?;
     let Some(status) = status else {
         return Err(BuildFailure {
             package: package.to_string(),
@@ -135,7 +105,7 @@ pub fn build_and_list_within(
         .into());
     }
     let mut cases = Vec::new();
-    for line in stdout.join().unwrap_or_default().lines() {
+    for line in stdout.lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
@@ -151,6 +121,63 @@ pub fn build_and_list_within(
         cases.extend(list(package, Path::new(exe), &dir)?);
     }
     Ok(cases)
+}
+
+/// A cargo command for the workspace at `root`, building into `target_dir` if given.
+pub fn cargo_in(root: &Path, target_dir: Option<&Path>) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root);
+    if let Some(dir) = target_dir {
+        cmd.env("CARGO_TARGET_DIR", dir);
+    }
+    cmd
+}
+
+/// How a command run by [`run_within`] ended.
+pub struct CargoRun {
+    /// `None`: still running at its limit, and stopped.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    /// The last [`KEPT_BUILD_OUTPUT`] bytes of its standard error.
+    pub stderr_tail: String,
+}
+
+/// Runs `cmd` (cargo, usually) to its end, or stops it and everything it started (a group of
+/// its own, in the tools' session) once `limit` has passed: a `const` evaluated forever keeps
+/// rustc busy for good.
+pub fn run_within(mut cmd: Command, limit: Duration) -> std::io::Result<CargoRun> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn()?;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stdout = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let stderr = child.stderr.take().expect("piped stderr");
+    let stderr = std::thread::spawn(move || last_bytes(stderr, KEPT_BUILD_OUTPUT));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if started.elapsed() >= limit {
+            // SAFETY: kill with a negative pid signals the command's process group.
+            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Ok(CargoRun {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr_tail: stderr.join().unwrap_or_default(),
+    })
 }
 
 /// The last `keep` bytes of `pipe`'s contents (lossily decoded), read to its end.

@@ -14,7 +14,8 @@ mod progress;
 mod watch;
 
 pub use build::{
-    BuildFailure, DEFAULT_BUILD_LIMIT, TestCase, build_and_list, build_and_list_within, find,
+    BuildFailure, DEFAULT_BUILD_LIMIT, TestCase, build_and_list, build_and_list_within, cargo_in,
+    find, run_within,
 };
 pub use exec::{RunOutcome, RunSpec, run_one};
 pub use pool::{parallel_map, run_all};
