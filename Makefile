@@ -28,10 +28,11 @@ bench:
 	$(CARGO) bench --workspace
 
 ## The student handout: make handout OUT=<dir> (source only; its release build is checked in
-## target/copies). Students get their own README and Makefile.
+## target/copies). Students get their own README and Makefile. FORCE=1 replaces files changed
+## since the handout wrote them (the tool refuses and names them otherwise).
 handout:
-	@test -n "$(OUT)" || { echo "usage: make handout OUT=<directory>"; exit 2; }
-	$(TOOL) handout -- --out $(OUT)
+	@test -n "$(OUT)" || { echo "usage: make handout OUT=<directory> [FORCE=1]"; exit 2; }
+	$(TOOL) handout -- --out $(OUT) $(if $(FORCE),--force)
 
 handout-check:
 	$(TOOL) handout -- --check

@@ -6,6 +6,7 @@ use common::{one_run_each, root};
 use tools::grade::{self, TestResult};
 use tools::handout::{self, fingerprint};
 use tools::manifest::Manifest;
+use tools::runner;
 
 fn outcomes(results: &[TestResult]) -> Vec<(String, bool)> {
     results
@@ -48,8 +49,9 @@ fn a_kvsrv_clerk_using_tokio_grades_the_same_locally_and_when_submitted() {
         "only student files changed"
     );
 
-    let options = one_run_each(&root, 7);
-    let local = outcomes(&grade::grade(&student, &[lab], &options).unwrap());
+    let claim = runner::CopiesClaim::new(&root, &student).unwrap();
+    let local = outcomes(&grade::grade(&student, &[lab], &one_run_each(&claim, 7)).unwrap());
+    drop(claim);
     assert!(local.iter().all(|(_, passed)| *passed), "{local:?}");
 
     let graded = work.join("graded");
@@ -68,7 +70,8 @@ fn a_kvsrv_clerk_using_tokio_grades_the_same_locally_and_when_submitted() {
             || n.ends_with("the same as the handout's")),
         "{notes:?}"
     );
-    let submitted = outcomes(&grade::grade(&graded, &[lab], &options).unwrap());
+    let claim = runner::CopiesClaim::new(&root, &graded).unwrap();
+    let submitted = outcomes(&grade::grade(&graded, &[lab], &one_run_each(&claim, 7)).unwrap());
     assert_eq!(local, submitted);
 }
 

@@ -6,24 +6,11 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{one_run_each, root};
+use common::{edit, one_run_each, root};
 use tools::grade;
 use tools::manifest::{Lab, Manifest};
+use tools::runner;
 use tools::tree;
-
-/// Replaces the one occurrence of `find` in `file` (under `tree`) by `replace`.
-fn edit(tree: &Path, file: &str, find: &str, replace: &str) {
-    let path = tree.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        text.matches(find).count(),
-        1,
-        "{file} no longer contains this text once; update the test:\n{find}"
-    );
-    std::fs::write(path, text.replacen(find, replace, 1)).unwrap();
-}
 
 /// Lab 3 with only the parts named.
 fn parts_of(lab: &Lab, parts: &[&str]) -> Lab {
@@ -56,7 +43,8 @@ fn a_raft_with_only_3a_and_3b_scores_zero_on_3c_and_3d() {
         "if true {",
     );
 
-    let options = one_run_each(&root, 13);
+    let claim = runner::CopiesClaim::new(&root, &copy).unwrap();
+    let options = one_run_each(&claim, 13);
     let done = parts_of(raft, &["3A", "3B"]);
     let not_done = parts_of(raft, &["3C", "3D"]);
     let results = grade::grade(&copy, &[&done, &not_done], &options).unwrap();

@@ -85,7 +85,7 @@ fn body() -> anyhow::Result<ExitCode> {
         "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
     );
 
-    let (tree, target_dir, notes) = match &args.submission {
+    let (tree, claim, notes) = match &args.submission {
         None => {
             // In a student's handout: what the course grader would undo, said before and after.
             let notes = handout::fingerprint::changes(&root, &manifest)?;
@@ -99,9 +99,11 @@ fn body() -> anyhow::Result<ExitCode> {
             for note in &notes {
                 eprintln!("note: {note}");
             }
-            (tree, Some(tools::runner::copies_target_dir(&root)), notes)
+            let claim = runner::CopiesClaim::new(&root, &tree)?;
+            (tree, Some(claim), notes)
         }
     };
+    let target_dir = claim.as_ref().map(|c| c.dir().to_path_buf());
     let options = Options {
         runs: args.runs,
         jobs,

@@ -3,8 +3,9 @@
 //! graded test of every lab fails on it, which `make test` runs.
 //!
 //! The build is what students run (each lab's release test binaries, and the tools), into the
-//! project's `target/copies` rather than the handout: the handout stays source only, ready to hand out, and
-//! the build shares its cache with the handout check and the grader's copies.
+//! project's `target/copies` rather than the handout: the handout stays source only, ready to hand
+//! out, and the build shares its cache with the handout check and the grader's copies (see
+//! `runner::CopiesClaim`).
 
 use std::path::{Path, PathBuf};
 
@@ -83,7 +84,8 @@ fn body() -> anyhow::Result<ExitCode> {
 /// Builds what students run, each lab's tests and the tools, in release mode as they do, into the
 /// project's `target/copies`.
 fn build_as_students_do(root: &Path, manifest: &Manifest, handout: &Path) -> anyhow::Result<()> {
-    let target = tools::runner::copies_target_dir(root);
+    let claim = tools::runner::CopiesClaim::new(root, handout)?;
+    let target = claim.dir();
     let cargo = std::env::var("CARGO").unwrap_or("cargo".into());
     let labs = manifest
         .labs
@@ -105,7 +107,7 @@ fn build_as_students_do(root: &Path, manifest: &Manifest, handout: &Path) -> any
         let status = std::process::Command::new(&cargo)
             .args(&args)
             .current_dir(handout)
-            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_TARGET_DIR", target)
             .status()?;
         anyhow::ensure!(
             status.success(),
@@ -126,11 +128,12 @@ fn check(root: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         tree.display()
     );
     let labs: Vec<_> = manifest.labs.iter().collect();
+    let claim = tools::runner::CopiesClaim::new(root, &tree)?;
     let options = Options {
         runs: Some(1),
         jobs: tools::cli::default_jobs(),
         base_seed: rand::random(),
-        target_dir: Some(tools::runner::copies_target_dir(root)),
+        target_dir: Some(claim.dir().to_path_buf()),
         limits: tools::runner::Limits::default(),
         build_limit: tools::runner::DEFAULT_BUILD_LIMIT,
     };

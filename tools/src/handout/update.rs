@@ -61,8 +61,8 @@ pub fn update(
         Some(record) => record,
         None if changed == Changed::Refuse && !is_empty(out)? => bail!(
             "{} is not empty and has no handout record ({STAMP}), so it is not a handout made by \
-             this tool: choose an empty or new directory, or pass --force to write the handout \
-             into it (files of the same names are overwritten; nothing is deleted)",
+             this tool: choose an empty or new directory, or pass --force (make: FORCE=1) to \
+             write the handout into it (files of the same names are overwritten; nothing is deleted)",
             out.display()
         ),
         None => Record::default(),
@@ -109,8 +109,8 @@ pub fn update(
     if changed == Changed::Refuse && !differing.is_empty() {
         bail!(
             "refusing to overwrite {} file(s) in {} that differ from what the handout wrote \
-             (your changes are kept): {}. Save what you need, then rerun with --force to replace \
-             exactly these files (nothing else is deleted)",
+             (your changes are kept): {}. Save what you need, then rerun with --force (make: FORCE=1) \
+             to replace exactly these files (nothing else is deleted)",
             differing.len(),
             out.display(),
             differing.join(", ")

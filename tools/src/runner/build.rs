@@ -201,17 +201,27 @@ fn last_bytes(mut pipe: impl Read, keep: usize) -> String {
     String::from_utf8_lossy(&kept[start..]).into_owned()
 }
 
+/// How long listing a binary's tests may take: libtest answers at once; a binary that does not
+/// is not a test binary the grader can use.
+const LIST_LIMIT: Duration = Duration::from_secs(60);
+
 /// The tests of one binary, from `--list`.
 fn list(package: &str, binary: &Path, dir: &Path) -> anyhow::Result<Vec<TestCase>> {
-    let out = Command::new(binary)
-        .args(["--list"])
-        .current_dir(dir)
-        .output()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
-    if !out.status.success() {
-        bail!("{} --list failed", binary.display());
+    let mut cmd = Command::new(binary);
+    cmd.args(["--list"]).current_dir(dir);
+    let out =
+        run_within(cmd, LIST_LIMIT).with_context(|| format!("cannot run {}", binary.display()))?;
+    match out.status {
+        Some(status) if status.success() => {}
+        Some(status) => bail!("{} --list failed ({status})", binary.display()),
+        None => bail!(
+            "{} --list did not finish within {} s",
+            binary.display(),
+            LIST_LIMIT.as_secs()
+        ),
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
+    Ok(out
+        .stdout
         .lines()
         .filter_map(|l| l.strip_suffix(": test"))
         .map(|full| TestCase {

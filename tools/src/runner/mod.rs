@@ -7,6 +7,7 @@
 //! which carries a secret the runner hands to the harness for that run alone (see [`exec`]).
 
 mod build;
+mod copies;
 mod exec;
 mod pool;
 mod process;
@@ -17,17 +18,11 @@ pub use build::{
     BuildFailure, DEFAULT_BUILD_LIMIT, TestCase, build_and_list, build_and_list_within, cargo_in,
     find, run_within,
 };
+pub use copies::CopiesClaim;
 pub use exec::{RunOutcome, RunSpec, run_one};
 pub use pool::{parallel_map, run_all};
 pub use process::{Limits, User, is_root};
 pub use progress::Progress;
-
-/// Where the tools build copies of the project (the handout check, graded submissions, the suite
-/// check), relative to the project root. One directory for all of them: the copies live at
-/// different paths, so their crates never overwrite each other, and dependencies build once.
-pub fn copies_target_dir(root: &std::path::Path) -> std::path::PathBuf {
-    root.join("target/copies")
-}
 
 /// The seed of run `k` of `test` in a session started from `base`: distinct per test and run,
 /// and reproducible from the base seed.
