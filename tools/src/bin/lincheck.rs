@@ -136,6 +136,13 @@ fn check_file<M: Model>(
     Ok((result, mean, history.ops.len()))
 }
 
+/// A check's time in milliseconds, to four significant digits: small logs take a few µs.
+fn millis(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    let decimals = (3 - ms.max(1e-9).log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{ms:.decimals$} ms")
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(dir) = &args.html
@@ -170,10 +177,10 @@ fn main() -> ExitCode {
                     _ => String::new(),
                 };
                 println!(
-                    "{}: {} ({:.3} ms, {n} operations, {} partitions{note})",
+                    "{}: {} ({}, {n} operations, {} partitions{note})",
                     path.display(),
                     result.verdict,
-                    mean.as_secs_f64() * 1e3,
+                    millis(mean),
                     result.partitions.len()
                 );
                 if result.verdict == Verdict::Ok {
@@ -199,5 +206,18 @@ fn main() -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod time_format {
+    use super::*;
+
+    #[test]
+    fn times_keep_four_significant_digits() {
+        assert_eq!(millis(Duration::from_nanos(9_512)), "0.009512 ms");
+        assert_eq!(millis(Duration::from_micros(58_812)), "58.81 ms");
+        assert_eq!(millis(Duration::from_millis(4_000)), "4000 ms");
+        assert_eq!(millis(Duration::ZERO), "0.000000 ms");
     }
 }
