@@ -106,3 +106,44 @@ fn no_operations_is_an_error() {
     let ok = lincheck(&["kv", &kv]);
     assert!(ok.status.success(), "{ok:?}");
 }
+
+/// `lincheck <folder> | head -1`: the reader closing the pipe ends the run quietly; a full disk
+/// is said in one line.
+#[test]
+fn a_closed_or_full_standard_output_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..50 {
+        write(dir.path(), &format!("c01-ok-{i:02}.txt"), KV_HISTORY);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lincheck"))
+        .args(["kv", dir.path().to_str().unwrap(), "--repeat", "200"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert_eq!(stderr, "");
+
+    let history = write(dir.path(), "c01-ok.txt", KV_HISTORY);
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lincheck"))
+        .args(["kv", &history])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("lincheck: cannot write the report: No space left on device"),
+        "{stderr}"
+    );
+}

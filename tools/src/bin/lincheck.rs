@@ -4,6 +4,7 @@
 //! Exit status: 0 if every history is linearizable, 1 if any is illegal or undecided, 2 if a file
 //! could not be read or parsed or holds no operations, or the command line is wrong.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -136,6 +137,20 @@ fn check_file<M: Model>(
     Ok((result, mean, history.ops.len()))
 }
 
+/// Writes one line of the report. `Err` holds the exit status to stop with: success when the
+/// reader closed the pipe (`lincheck ... | head` is the reader's choice, not an error), 2 when
+/// standard output failed otherwise (a full disk), which is said on standard error.
+fn say(out: &mut impl Write, line: &str) -> Result<(), ExitCode> {
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("lincheck: cannot write the report: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 /// A check's time in milliseconds, to four significant digits: small logs take a few µs.
 fn millis(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;
@@ -159,6 +174,7 @@ fn main() -> ExitCode {
         }
     };
     let (mut ok, mut bad, mut failed) = (0, 0, 0);
+    let mut out = std::io::stdout().lock();
     let started = Instant::now();
     for path in &files {
         let outcome = match args.model {
@@ -176,13 +192,16 @@ fn main() -> ExitCode {
                     }
                     _ => String::new(),
                 };
-                println!(
+                let line = format!(
                     "{}: {} ({}, {n} operations, {} partitions{note})",
                     path.display(),
                     result.verdict,
                     millis(mean),
                     result.partitions.len()
                 );
+                if let Err(code) = say(&mut out, &line) {
+                    return code;
+                }
                 if result.verdict == Verdict::Ok {
                     ok += 1;
                 } else {
@@ -195,11 +214,14 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!(
+    let line = format!(
         "{} histories in {:.3} s: {ok} ok, {bad} illegal or unknown, {failed} unreadable",
         files.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Err(code) = say(&mut out, &line) {
+        return code;
+    }
     if failed > 0 {
         ExitCode::from(2)
     } else if bad > 0 {
