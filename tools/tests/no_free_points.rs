@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::{edit, one_run_each, root};
+use common::{copy_of_project, edit, one_run_each, root};
 use tools::grade;
 use tools::manifest::{Lab, Manifest};
 use tools::runner;
-use tools::tree;
 
 /// Lab 3 with only the parts named.
 fn parts_of(lab: &Lab, parts: &[&str]) -> Lab {
@@ -24,10 +23,7 @@ fn a_raft_with_only_3a_and_3b_scores_zero_on_3c_and_3d() {
     let root = root();
     let manifest = Manifest::load(&root).unwrap();
     let raft = manifest.select(&["raft".to_string()]).unwrap()[0];
-    // A fixed place, so that later runs rebuild only what changed.
-    let copy = root.join("target/no-free-points/raft-3ab");
-    let written = tree::mirror(&root, &copy, &[], |_, bytes| Ok(bytes)).unwrap();
-    tree::remove_stale(&copy, &written).unwrap();
+    let copy = copy_of_project(&root, "target/no-free-points/raft-3ab");
     // Persist nothing, and ignore the service's snapshots (so no snapshot is ever installed).
     edit(
         &copy,

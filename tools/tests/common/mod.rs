@@ -40,3 +40,12 @@ pub fn edit(tree: &Path, file: &str, find: &str, replace: &str) {
     );
     std::fs::write(path, text.replacen(find, replace, 1)).unwrap();
 }
+
+/// A copy of the project at `rel` under `root`, made anew from the current tree; a fixed place,
+/// so that later runs rebuild only what changed.
+pub fn copy_of_project(root: &Path, rel: &str) -> PathBuf {
+    let copy = root.join(rel);
+    let written = tools::tree::mirror(root, &copy, &[], |_, bytes| Ok(bytes)).unwrap();
+    tools::tree::remove_stale(&copy, &written).unwrap();
+    copy
+}
