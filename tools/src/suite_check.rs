@@ -155,7 +155,7 @@ pub fn check(
     let copy = root.join("target/suite-check");
     let _lock = lock(root)?;
     std::fs::create_dir_all(&copy)?;
-    let target = runner::CopiesClaim::new(root, &copy)?;
+    let claim = runner::CopiesClaim::new(root, &copy)?;
     let mut files = bug_files(root, labs)?;
     if let Some(only) = only {
         files.retain(|(_, f)| {
@@ -184,7 +184,7 @@ pub fn check(
         tree::remove_stale(&copy, &written)?;
         apply(&copy, file, &bug)?;
         let started = Instant::now();
-        let cases = match runner::build_and_list(&copy, Some(target.dir()), &lab.krate, true) {
+        let cases = match runner::build_and_list(&copy, Some(claim.dir()), &lab.krate, true) {
             Ok(cases) => cases,
             Err(e) => bail!("{}: the bug does not compile:\n{e}", file.display()),
         };

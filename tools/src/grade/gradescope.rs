@@ -139,7 +139,8 @@ apt-get install -y --no-install-recommends build-essential curl ca-certificates 
 curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 source "$HOME/.cargo/env"
 cd /autograder/source/tree
-# Build everything once now, so grading a submission only recompiles the student's crate.
+# Build everything once now, so grading a submission compiles only the course's own crates, not
+# their dependencies.
 cargo build --release -p tools --bin grade
 CARGO_TARGET_DIR=target/copies cargo test --release --workspace --no-run
 # The tests run as `nobody`: it must read the tree and run the test binaries, and write nothing.
