@@ -78,6 +78,7 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
             &lab.krate,
             false,
             options.build_limit,
+            &options.limits,
         );
         let cases: Vec<TestCase> = match built {
             Ok(cases) => cases,

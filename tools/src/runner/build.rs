@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use super::process::{self, Limits};
+
 /// One test function, located in its compiled test binary.
 #[derive(Debug, Clone)]
 pub struct TestCase {
@@ -45,6 +47,9 @@ pub const DEFAULT_BUILD_LIMIT: Duration = Duration::from_secs(20 * 60);
 
 /// Compiler output kept from a failing build: its last diagnostics.
 const KEPT_BUILD_OUTPUT: usize = 64 * 1024;
+/// Standard output kept from a bounded command: far more than cargo's messages or a test list,
+/// and a bound on what a binary flooding it can make the tools hold.
+const KEPT_STDOUT: u64 = 64 << 20;
 
 /// Builds `package`'s tests in release mode in the workspace at `root` (into `target_dir` if
 /// given) and lists every test they contain. A compile error is a [`BuildFailure`].
@@ -58,17 +63,26 @@ pub fn build_and_list(
     package: &str,
     incremental: bool,
 ) -> anyhow::Result<Vec<TestCase>> {
-    build_and_list_within(root, target_dir, package, incremental, DEFAULT_BUILD_LIMIT)
+    build_and_list_within(
+        root,
+        target_dir,
+        package,
+        incremental,
+        DEFAULT_BUILD_LIMIT,
+        &Limits::default(),
+    )
 }
 
 /// [`build_and_list`], where a build still running after `limit` is stopped and is a
-/// [`BuildFailure`] (a `const` evaluation can keep rustc busy forever).
+/// [`BuildFailure`] (a `const` evaluation can keep rustc busy forever), and the built binaries
+/// list their tests under `limits`, as the tests will run: listing runs code the student compiled.
 pub fn build_and_list_within(
     root: &Path,
     target_dir: Option<&Path>,
     package: &str,
     incremental: bool,
     limit: Duration,
+    limits: &Limits,
 ) -> anyhow::Result<Vec<TestCase>> {
     let mut cmd = cargo_in(root, target_dir);
     cmd.args([
@@ -118,7 +132,7 @@ pub fn build_and_list_within(
             continue;
         }
         let dir = Path::new(manifest).parent().unwrap_or(root).to_path_buf();
-        cases.extend(list(package, Path::new(exe), &dir)?);
+        cases.extend(list(package, Path::new(exe), &dir, limits)?);
     }
     Ok(cases)
 }
@@ -146,18 +160,32 @@ pub struct CargoRun {
 /// Runs `cmd` (cargo, usually) to its end, or stops it and everything it started (a group of
 /// its own, in the tools' session) once `limit` has passed: a `const` evaluated forever keeps
 /// rustc busy for good.
-pub fn run_within(mut cmd: Command, limit: Duration) -> std::io::Result<CargoRun> {
+pub fn run_within(cmd: Command, limit: Duration) -> std::io::Result<CargoRun> {
+    run_bounded(cmd, limit, None)
+}
+
+/// [`run_within`]; with `confined`, the command runs as a test does (a session of its own under
+/// those limits, and whatever it leaves behind killed after it), for code a student compiled.
+fn run_bounded(
+    mut cmd: Command,
+    limit: Duration,
+    confined: Option<&Limits>,
+) -> std::io::Result<CargoRun> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn()?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let stdout = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
+    let mut child = match confined {
+        None => {
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            cmd.spawn()?
+        }
+        Some(limits) => {
+            process::confine(&mut cmd, limits);
+            process::spawn(&mut cmd)?
+        }
+    };
+    let stdout = child.stdout.take().expect("piped stdout");
+    let stdout = std::thread::spawn(move || first_bytes(stdout, KEPT_STDOUT));
     let stderr = child.stderr.take().expect("piped stderr");
     let stderr = std::thread::spawn(move || last_bytes(stderr, KEPT_BUILD_OUTPUT));
     let started = Instant::now();
@@ -173,11 +201,22 @@ pub fn run_within(mut cmd: Command, limit: Duration) -> std::io::Result<CargoRun
         }
         std::thread::sleep(Duration::from_millis(50));
     };
+    if confined.is_some() {
+        process::end(child.id());
+    }
     Ok(CargoRun {
         status,
         stdout: stdout.join().unwrap_or_default(),
         stderr_tail: stderr.join().unwrap_or_default(),
     })
+}
+
+/// The first `keep` bytes of `pipe`'s contents (lossily decoded), read to its end.
+fn first_bytes(mut pipe: impl Read, keep: u64) -> String {
+    let mut kept = Vec::new();
+    let _ = (&mut pipe).take(keep).read_to_end(&mut kept);
+    let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+    String::from_utf8_lossy(&kept).into_owned()
 }
 
 /// The last `keep` bytes of `pipe`'s contents (lossily decoded), read to its end.
@@ -205,12 +244,24 @@ fn last_bytes(mut pipe: impl Read, keep: usize) -> String {
 /// is not a test binary the grader can use.
 const LIST_LIMIT: Duration = Duration::from_secs(60);
 
-/// The tests of one binary, from `--list`.
-fn list(package: &str, binary: &Path, dir: &Path) -> anyhow::Result<Vec<TestCase>> {
+/// The tests of one binary, from `--list`, run under `limits` as its tests will be.
+fn list(
+    package: &str,
+    binary: &Path,
+    dir: &Path,
+    limits: &Limits,
+) -> anyhow::Result<Vec<TestCase>> {
     let mut cmd = Command::new(binary);
     cmd.args(["--list"]).current_dir(dir);
-    let out =
-        run_within(cmd, LIST_LIMIT).with_context(|| format!("cannot run {}", binary.display()))?;
+    let out = run_bounded(cmd, LIST_LIMIT, Some(limits)).with_context(|| match &limits.run_as {
+        None => format!("cannot run {}", binary.display()),
+        Some(user) => format!(
+            "cannot run {} as user {} (that user must be able to read the project and run its \
+             test binaries)",
+            binary.display(),
+            user.name
+        ),
+    })?;
     match out.status {
         Some(status) if status.success() => {}
         Some(status) => bail!("{} --list failed ({status})", binary.display()),
@@ -245,5 +296,32 @@ pub fn find<'a>(cases: &'a [TestCase], package: &str, short: &str) -> anyhow::Re
             a.full_name,
             b.full_name
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether a process whose command line holds `marker` still runs.
+    fn still_runs(marker: &str) -> bool {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+        })
+    }
+
+    #[test]
+    fn a_confined_command_leaves_nothing_behind_and_its_output_is_bounded() {
+        let marker = "confined-leftover-1618";
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            &format!("setsid sh -c 'sleep 1000; echo {marker}' & head -c 200000000 /dev/zero"),
+        ]);
+        let run = run_bounded(cmd, Duration::from_secs(30), Some(&Limits::default())).unwrap();
+        assert!(run.status.is_some_and(|s| s.success()));
+        assert_eq!(run.stdout.len() as u64, KEPT_STDOUT);
+        assert!(!still_runs(marker), "a process of the run outlived it");
     }
 }
