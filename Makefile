@@ -8,9 +8,10 @@ TOOL = $(CARGO) run -q -p tools --release --bin
 
 ## Grade every lab (or LABS="lab3 lab2"): each graded test RUNS times (default: labs.toml) with
 ## recorded seeds; a score table, replay commands of failing runs, grade-results/results.json.
-## SUBMISSION=<dir> grades a student's files on a clean copy of the handout.
+## SUBMISSION=<dir> grades a student's files on a clean copy of the handout. As root, the tests
+## run as nobody on a copy in a grading area under /var/tmp (WORK_DIR=<dir> to put it elsewhere).
 grade:
-	$(TOOL) grade -- $(LABS) $(if $(RUNS),--runs $(RUNS)) $(if $(SUBMISSION),--submission $(SUBMISSION))
+	$(TOOL) grade -- $(LABS) $(if $(RUNS),--runs $(RUNS)) $(if $(SUBMISSION),--submission $(SUBMISSION)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 ## Everything CI checks: all tests, then that the handout builds and fails every graded test,
 ## then the suite check on a fixed set of 10 seeds per bug (make check-suite measures 200).

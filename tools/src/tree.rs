@@ -28,23 +28,47 @@ pub fn mirror(
     Ok(written)
 }
 
+/// Makes `out` a copy of the project at `root` (its project files, as [`project_files`] lists
+/// them), deleting files of an earlier copy that the project no longer has. For directories the
+/// tools own.
+pub fn copy_project(root: &Path, out: &Path) -> anyhow::Result<()> {
+    let written = mirror(root, out, &[], |_, bytes| Ok(bytes))?;
+    remove_stale(out, &written)
+}
+
+/// Makes `out` hold exactly `files` (relative path to contents; its top-level `target/` aside),
+/// rewriting only what changed. For directories the tools own.
+pub fn sync(out: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
+    for (rel, contents) in files {
+        write_if_changed(&out.join(rel), contents)?;
+    }
+    remove_stale(out, &files.keys().map(PathBuf::from).collect())
+}
+
 /// Every file of the project, in a stable order, except build output, version control and the
-/// instructor-only paths. In a git checkout these are the tracked and the untracked-but-not-ignored
-/// files, so local debris (results, logs) stays out. `excluded` paths are absolute (under `root`).
+/// instructor-only paths. At the top of a git checkout these are the tracked and the
+/// untracked-but-not-ignored files, so local debris (results, logs) stays out. `excluded` paths are absolute (under `root`).
 pub fn project_files(root: &Path, excluded: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let is_excluded = |path: &Path| excluded.iter().any(|x| path.starts_with(x));
-    let listed = std::process::Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .current_dir(root)
-        .output()
-        .ok()
-        .filter(|o| o.status.success());
+    // Only at the top of a checkout: a copy inside another checkout's ignored `target/` would
+    // list nothing.
+    let checkout = root.join(".git").exists();
+    let listed = checkout
+        .then(|| {
+            std::process::Command::new("git")
+                .args([
+                    "ls-files",
+                    "-z",
+                    "--cached",
+                    "--others",
+                    "--exclude-standard",
+                ])
+                .current_dir(root)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+        })
+        .flatten();
     let mut files: Vec<PathBuf> = match listed {
         Some(out) => out
             .stdout

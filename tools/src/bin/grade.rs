@@ -13,7 +13,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tools::grade::{self, Options};
-use tools::handout;
 use tools::manifest::{Manifest, find_root};
 use tools::runner;
 use tools::tree;
@@ -51,6 +50,15 @@ struct Args {
     /// Skip clippy on the student files (whose warnings go into the report's notes).
     #[arg(long)]
     no_clippy: bool,
+    /// Only for a grader running as root: the grading area, a directory the grader makes (or
+    /// one it made before) for the graded copy and its build, readable by the test user and
+    /// writable by root alone [default: /var/tmp/6.5840-grading-<hash of the project's path>].
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Build the labs' tests (in the grading area, as root) and run none: the build is then
+    /// ready for later gradings (Gradescope's setup does this). Writes no results.
+    #[arg(long)]
+    build_only: bool,
 }
 
 /// The smallest memory limit accepted: a test binary's runtime alone reserves tens of MiB.
@@ -72,48 +80,57 @@ fn body() -> anyhow::Result<ExitCode> {
         "--build-timeout-secs must be at least 1 (it is the limit of one lab's build)"
     );
     let output = results_path(args.output.as_deref())?;
+    let area = area(&args, &limits, &root)?;
     // A grader killed halfway must not leave an earlier grade in place.
-    match std::fs::remove_file(&output) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(e).with_context(|| format!("cannot remove {}", output.display()));
+    if !args.build_only {
+        match std::fs::remove_file(&output) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove {}", output.display()));
+            }
+            _ => {}
         }
-        _ => {}
     }
     let base_seed = args.seed.unwrap_or_else(rand::random);
     let jobs = args.jobs.unwrap_or_else(tools::cli::default_jobs);
-    eprintln!(
-        "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
-    );
 
-    let (tree, claim, notes) = match &args.submission {
-        None => {
-            // In a student's handout: what the course grader would undo, said before and after.
-            let notes = handout::fingerprint::changes(&root, &manifest)?;
-            warn_protected(&notes);
-            (root.clone(), None, notes)
+    let prepared = grade::prepare(
+        &root,
+        &manifest,
+        &labs,
+        args.submission.as_deref(),
+        area.as_ref(),
+    )?;
+    let tree = prepared.tree.clone();
+    if args.submission.is_some() {
+        for note in &prepared.notes {
+            eprintln!("note: {note}");
         }
-        Some(submission) => {
-            let tree = root.join("target/graded-submission");
-            handout::generate(&root, &manifest, &tree)?;
-            let notes = grade::overlay_submission(&manifest, &labs, &tree, submission)?;
-            for note in &notes {
-                eprintln!("note: {note}");
-            }
-            let claim = runner::CopiesClaim::new(&root, &tree)?;
-            (tree, Some(claim), notes)
-        }
-    };
-    let target_dir = claim.as_ref().map(|c| c.dir().to_path_buf());
+    } else {
+        // In a student's handout: what the course grader would undo, said before and after.
+        warn_protected(&prepared.notes);
+    }
     let options = Options {
         runs: args.runs,
         jobs,
         base_seed,
-        target_dir,
+        target_dir: prepared.target_dir().map(Path::to_path_buf),
         limits,
         build_limit: Duration::from_secs(args.build_timeout_secs),
     };
+    if args.build_only {
+        let built = grade::build_only(&tree, &labs, &options)?;
+        eprintln!(
+            "built {built} of {} labs in {:.0} s; no tests were run",
+            labs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(tools::cli::status(built == labs.len()));
+    }
+    eprintln!(
+        "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
+    );
     let results = grade::grade(&tree, &labs, &options)?;
-    let mut notes = notes;
+    let mut notes = prepared.notes.clone();
     notes.extend(grade::run_warnings(&results));
     if !args.no_clippy {
         eprintln!("clippy on the student files ...");
@@ -133,7 +150,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let replay_in = args.submission.is_some().then_some(tree.as_path());
     let (_, failed) = grade::print_report(&results, replay_in);
     if args.submission.is_none() {
-        warn_protected(&notes);
+        warn_protected(&prepared.notes);
     }
 
     let json = grade::results_json(&results, started.elapsed().as_secs(), &notes);
@@ -166,6 +183,35 @@ fn limits(args: &Args) -> anyhow::Result<runner::Limits> {
         memory_bytes: Some(args.memory_mb << 20),
         run_as,
     })
+}
+
+/// The grading area, when the tests run as another user than the grader (a root grader's
+/// `nobody`), who must reach the graded copy and its build wherever the project is.
+fn area(
+    args: &Args,
+    limits: &runner::Limits,
+    root: &Path,
+) -> anyhow::Result<Option<grade::area::Area>> {
+    let user = limits.run_as.as_ref().filter(|user| !user.is_current());
+    let Some(user) = user else {
+        anyhow::ensure!(
+            args.work_dir.is_none(),
+            "--work-dir is for a grader running as root whose tests run as another user; here \
+             the tests run as the grader's own user, in the project: leave it out"
+        );
+        return Ok(None);
+    };
+    let dir = match &args.work_dir {
+        Some(dir) => std::env::current_dir()?.join(dir),
+        None => grade::area::default_dir(root),
+    };
+    let area = grade::area::Area::open(&dir, user, root)?;
+    eprintln!(
+        "grading in {} (a copy of the tree and its build, which user {} can read)",
+        area.dir().display(),
+        user.name
+    );
+    Ok(Some(area))
 }
 
 /// The results file, as an absolute path (the grader's working directory may change).

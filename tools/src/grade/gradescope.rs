@@ -131,6 +131,7 @@ fn test_output(r: &TestResult) -> String {
     out
 }
 
+/// The image's setup: `@LABS@` becomes the labs the assignment grades.
 const SETUP: &str = r#"#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
 set -euo pipefail
@@ -139,12 +140,10 @@ apt-get install -y --no-install-recommends build-essential curl ca-certificates 
 curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 source "$HOME/.cargo/env"
 cd /autograder/source/tree
-# Build everything once now, so grading a submission compiles only the course's own crates, not
-# their dependencies.
 cargo build --release -p tools --bin grade
-CARGO_TARGET_DIR=target/copies cargo test --release --workspace --no-run
-# The tests run as `nobody`: it must read the tree and run the test binaries, and write nothing.
-chmod -R a+rX,go-w /autograder/source
+# Build the assignment's labs once now, in the grading area where the tests will run as `nobody`
+# (under /var/tmp), so that grading a submission compiles only the crates its files change.
+target/release/grade @LABS@ --build-only
 "#;
 
 /// The grading script: `@LABS@` becomes the labs the assignment grades.
@@ -157,13 +156,21 @@ source "$HOME/.cargo/env"
 cd /autograder/source/tree
 results=/autograder/results/results.json
 mkdir -p /autograder/results
-target/release/grade @LABS@ --submission /autograder/submission --output "$results" --run-as nobody
+log="$(mktemp)"
+target/release/grade @LABS@ --submission /autograder/submission --output "$results" --run-as nobody 2>"$log"
 status=$?
+cat "$log" >&2
 # Exit status 1 means failing tests, with results written. The grader removes the results file
-# when it starts, so a missing one means it failed: say so rather than leave Gradescope none.
+# when it starts, so a missing one means it failed: say so, with the grader's error line, rather
+# than leave Gradescope none.
 if [ ! -s "$results" ]; then
+    why="$(grep -a '^grade: error: ' "$log" | tail -n 1)"
+    [ -n "$why" ] || why="$(grep -av '^[[:space:]]*$' "$log" | tail -n 1)"
+    [ -n "$why" ] || why="(it printed nothing)"
+    # As a JSON string: no control characters, backslashes and quotes escaped.
+    why="$(printf '%s' "$why" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g')"
     tmp="$(mktemp /autograder/results/.results.XXXXXX)"
-    printf '{"score": 0, "output": "The grader failed (exit status %d) before writing results: ask the course staff to look at this submission.", "stdout_visibility": "visible", "tests": []}\n' "$status" > "$tmp"
+    printf '{"score": 0, "output": "The grader failed (exit status %d) before writing results:\\n\\n    %s\\n\\nAsk the course staff to look at this submission.", "stdout_visibility": "visible", "tests": []}\n' "$status" "$why" > "$tmp"
     mv "$tmp" "$results"
 fi
 exit 0
@@ -175,10 +182,14 @@ pub fn autograder_zip(root: &Path, manifest: &Manifest, labs: &[&Lab]) -> anyhow
     let handout = tempfile::tempdir()?;
     crate::handout::generate(root, manifest, handout.path())?;
     let mut entries = vec![
-        ("setup.sh".to_string(), SETUP.as_bytes().to_vec(), true),
+        (
+            "setup.sh".to_string(),
+            with_labs(SETUP, labs).into_bytes(),
+            true,
+        ),
         (
             "run_autograder".to_string(),
-            run_autograder(labs).into_bytes(),
+            with_labs(RUN, labs).into_bytes(),
             true,
         ),
     ];
@@ -196,27 +207,72 @@ pub fn autograder_zip(root: &Path, manifest: &Manifest, labs: &[&Lab]) -> anyhow
     Ok(zip::zip(&entries))
 }
 
-/// The grading script for an assignment grading `labs`.
-fn run_autograder(labs: &[&Lab]) -> String {
+/// `script` for an assignment grading `labs`.
+fn with_labs(script: &str, labs: &[&Lab]) -> String {
     // Lab ids come from labs.toml; quoted all the same.
     let ids: Vec<String> = labs.iter().map(|l| format!("'{}'", l.id)).collect();
-    RUN.replace("@LABS@", &ids.join(" "))
+    script.replace("@LABS@", &ids.join(" "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_grading_script_grades_the_assignment_s_labs_as_nobody_and_always_leaves_results() {
+    fn lab3() -> String {
         let manifest = Manifest::load(&crate::manifest::find_root().unwrap()).unwrap();
         let labs = manifest.select(&["lab3".to_string()]).unwrap();
-        let script = run_autograder(&labs);
+        with_labs(RUN, &labs)
+    }
+
+    #[test]
+    fn the_grading_script_grades_the_assignment_s_labs_as_nobody_and_always_leaves_results() {
+        let script = lab3();
         assert!(script.contains(
             "target/release/grade 'lab3' --submission /autograder/submission --output \"$results\" \
              --run-as nobody"
         ));
         // The fallback is written whole, then renamed into place.
         assert!(script.contains("mv \"$tmp\" \"$results\""));
+    }
+
+    /// The script, run in a stand-in for /autograder with a grader that fails before writing
+    /// results: the fallback is valid JSON and quotes the grader's error line.
+    #[test]
+    fn a_failing_grader_s_error_line_reaches_the_student() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        let script = lab3().replace("/autograder", &base.to_string_lossy());
+        let grade = base.join("source/tree/target/release/grade");
+        std::fs::create_dir_all(grade.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(base.join(".cargo")).unwrap();
+        std::fs::write(base.join(".cargo/env"), "").unwrap();
+        let error = "grade: error: user nobody cannot enter \"/root\" (mode 0700)\tfix: \\";
+        std::fs::write(
+            &grade,
+            format!(
+                "#!/bin/sh\necho 'building raft ...' >&2\nprintf '%s\\n' '{error}' >&2\nexit 2\n"
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&grade, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let run = base.join("run_autograder");
+        std::fs::write(&run, script).unwrap();
+        let status = std::process::Command::new("bash")
+            .arg(&run)
+            .env("HOME", base)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let text = std::fs::read_to_string(base.join("results/results.json")).unwrap();
+        let results: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(results["score"], 0);
+        let output = results["output"].as_str().unwrap();
+        assert!(output.contains("(exit status 2)"), "{output}");
+        assert!(
+            output.contains("grade: error: user nobody cannot enter \"/root\" (mode 0700)fix: \\"),
+            "{output}"
+        );
     }
 }

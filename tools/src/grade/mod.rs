@@ -1,8 +1,10 @@
 //! The grader: every graded test of the chosen labs, several seeds each, one process per run, in
 //! parallel; a score per lab and part; Gradescope's `results.json`.
 
+pub mod area;
 mod gradescope;
 mod lint;
+mod prepare;
 mod report;
 mod submission;
 pub(crate) mod zip;
@@ -15,6 +17,7 @@ use crate::runner::{self, BuildFailure, Progress, RunOutcome, RunSpec, TestCase}
 
 pub use gradescope::{autograder_zip, results_json, write_results};
 pub use lint::clippy_notes;
+pub use prepare::{Prepared, prepare};
 pub use report::{print_report, run_warnings};
 pub use submission::overlay_submission;
 
@@ -66,32 +69,21 @@ pub struct Options {
 
 /// Builds and runs every graded test of `labs` in the workspace at `tree`.
 pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Vec<TestResult>> {
+    check_reach(tree, options)?;
     let mut results = Vec::new();
     let mut specs: Vec<(RunSpec, bool)> = Vec::new();
     // (index into results) for each spec
     let mut owner = Vec::new();
     for lab in labs {
-        eprintln!("building {} ({}) ...", lab.krate, lab.name);
-        let built = runner::build_and_list_within(
-            tree,
-            options.target_dir.as_deref(),
-            &lab.krate,
-            false,
-            options.build_limit,
-            &options.limits,
-        );
-        let cases: Vec<TestCase> = match built {
+        let cases: Vec<TestCase> = match build(tree, lab, options)? {
             Ok(cases) => cases,
-            Err(e) => match e.downcast::<BuildFailure>() {
-                Ok(failure) => {
-                    for (part, name, points) in lab.graded_tests() {
-                        results.push(new_result(lab, &part.id, name, points, String::new()));
-                        results.last_mut().unwrap().build_error = Some(failure.output.clone());
-                    }
-                    continue;
+            Err(failure) => {
+                for (part, name, points) in lab.graded_tests() {
+                    results.push(new_result(lab, &part.id, name, points, String::new()));
+                    results.last_mut().unwrap().build_error = Some(failure.output.clone());
                 }
-                Err(other) => return Err(other),
-            },
+                continue;
+            }
         };
         let runs = options.runs.unwrap_or(lab.runs);
         for (part, name, points) in lab.graded_tests() {
@@ -127,6 +119,66 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
         started.elapsed().as_secs_f64()
     );
     Ok(results)
+}
+
+/// Builds the graded tests of `labs` in the workspace at `tree` and runs none (to have the build
+/// ready for later gradings); how many labs built. A lab that does not build is reported with
+/// the compiler's output.
+pub fn build_only(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<usize> {
+    check_reach(tree, options)?;
+    let mut built = 0;
+    for lab in labs {
+        match build(tree, lab, options)? {
+            Ok(_) => built += 1,
+            Err(failure) => eprintln!("{failure}"),
+        }
+    }
+    Ok(built)
+}
+
+/// Builds one lab's tests and lists them, under the limits its tests run with; a compile error
+/// (or a build past its limit) is the inner error.
+fn build(
+    tree: &Path,
+    lab: &Lab,
+    options: &Options,
+) -> anyhow::Result<Result<Vec<TestCase>, BuildFailure>> {
+    eprintln!("building {} ({}) ...", lab.krate, lab.name);
+    let built = runner::build_and_list_within(
+        tree,
+        options.target_dir.as_deref(),
+        &lab.krate,
+        false,
+        options.build_limit,
+        &options.limits,
+    );
+    match built {
+        Ok(cases) => Ok(Ok(cases)),
+        Err(e) => e.downcast::<BuildFailure>().map(Err),
+    }
+}
+
+/// Before anything is built: the user the tests run as must reach the tree and its build.
+fn check_reach(tree: &Path, options: &Options) -> anyhow::Result<()> {
+    let Some(user) = &options.limits.run_as else {
+        return Ok(());
+    };
+    let target = options
+        .target_dir
+        .clone()
+        .unwrap_or_else(|| tree.join("target"));
+    // Cargo makes it if need be, with the modes the build gives it (see `runner::build`).
+    let target = target.ancestors().find(|d| d.exists()).unwrap_or(tree);
+    for dir in [tree, target] {
+        user.check_enters(dir).map_err(|e| {
+            anyhow::anyhow!(
+                "{e:#}: the tests run as {} must reach the graded tree and its build (`grade` as \
+                 root puts both in a grading area that user can enter: see --work-dir)",
+                user.name
+            )
+        })?;
+    }
+    Ok(())
 }
 
 fn new_result(lab: &Lab, part: &str, name: &str, points: f64, full_name: String) -> TestResult {

@@ -55,7 +55,7 @@ pub fn generate_into(
     if out.exists() && !out.is_dir() {
         bail!("{} exists and is not a directory", out.display());
     }
-    let (files, stubbed) = handout_files(&root, manifest)?;
+    let (files, stubbed) = files(&root, manifest)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let out = out.canonicalize()?;
     if out.starts_with(&root) && !out.starts_with(root.join("target")) {
@@ -70,10 +70,11 @@ pub fn generate_into(
 }
 
 /// The handout's files: relative path (with `/`) to contents.
-type Files = BTreeMap<String, Vec<u8>>;
+pub type Files = BTreeMap<String, Vec<u8>>;
 
-/// Every file of the handout, and the files whose solution regions were stubbed.
-fn handout_files(root: &Path, manifest: &Manifest) -> anyhow::Result<(Files, Vec<String>)> {
+/// Every file of the handout of the project at `root` (canonical), and the files whose solution
+/// regions were stubbed.
+pub fn files(root: &Path, manifest: &Manifest) -> anyhow::Result<(Files, Vec<String>)> {
     let excluded: Vec<PathBuf> = manifest
         .handout
         .instructor_only

@@ -95,6 +95,17 @@ pub fn build_and_list_within(
     if incremental {
         cmd.env("CARGO_INCREMENTAL", "1");
     }
+    if limits.run_as.is_some() {
+        // Another user runs what this builds: whatever the grader's umask, it must be able to
+        // read and run it (and, the umask keeping group and others from writing, change nothing).
+        // SAFETY: umask is async-signal-safe and cannot fail.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
+    }
     let CargoRun {
         status,
         stdout,

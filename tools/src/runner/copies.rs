@@ -32,7 +32,14 @@ impl CopiesClaim {
     /// Claims the project's `target/copies` for the copy at `copy`, waiting (with a word on
     /// stderr) while another tool holds it.
     pub fn new(root: &Path, copy: &Path) -> anyhow::Result<CopiesClaim> {
-        let dir = root.join(COPIES);
+        CopiesClaim::at(&root.join(COPIES), copy)
+    }
+
+    /// Claims the target directory `dir` (another than the project's, e.g. a root grader's area)
+    /// for the copy at `copy`, which is created if missing: a claim taken before the copy is
+    /// written keeps two tools from writing one copy at once.
+    pub fn at(dir: &Path, copy: &Path) -> anyhow::Result<CopiesClaim> {
+        let dir = dir.to_path_buf();
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let lock_path = dir.join(LOCK);
@@ -50,6 +57,8 @@ impl CopiesClaim {
             lock.lock()
                 .with_context(|| format!("cannot lock {}", lock_path.display()))?;
         }
+        std::fs::create_dir_all(copy)
+            .with_context(|| format!("cannot create {}", copy.display()))?;
         let copy = copy
             .canonicalize()
             .with_context(|| format!("cannot find the copy {}", copy.display()))?;

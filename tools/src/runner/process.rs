@@ -9,10 +9,14 @@
 //! child of the runner (cargo, git) stays in the runner's session.
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
+
+use anyhow::Context;
 
 /// What a run may use.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +56,56 @@ impl User {
             uid,
             gid,
         })
+    }
+}
+
+impl User {
+    /// Whether this is the user the runner runs as.
+    pub fn is_current(&self) -> bool {
+        // SAFETY: geteuid cannot fail.
+        self.uid == unsafe { libc::geteuid() }
+    }
+
+    /// Whether this user can enter `dir` and list it (every directory on its way searchable, as
+    /// the tests need to reach their binaries and package directories); the error names the first
+    /// directory in the way.
+    pub fn check_enters(&self, dir: &Path) -> anyhow::Result<()> {
+        let dir = dir
+            .canonicalize()
+            .with_context(|| format!("cannot find {}", dir.display()))?;
+        let mut path = PathBuf::new();
+        for part in dir.components() {
+            path.push(part);
+            let meta = std::fs::metadata(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let needed = if path == dir { 0o5 } else { 0o1 };
+            if self.permissions_on(&meta) & needed != needed {
+                anyhow::bail!(
+                    "user {} cannot enter {} (mode {:04o}, owner uid {}), on the way to {}",
+                    self.name,
+                    path.display(),
+                    meta.mode() & 0o7777,
+                    meta.uid(),
+                    dir.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The `rwx` bits (as 0..=7) this user has on a file: the owner's, the group's or the
+    /// others', as the kernel picks them. The tests run with the user's own group only.
+    fn permissions_on(&self, meta: &std::fs::Metadata) -> u32 {
+        let mode = meta.mode();
+        if self.uid == 0 {
+            0o7
+        } else if meta.uid() == self.uid {
+            mode >> 6 & 0o7
+        } else if meta.gid() == self.gid {
+            mode >> 3 & 0o7
+        } else {
+            mode & 0o7
+        }
     }
 }
 

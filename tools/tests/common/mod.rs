@@ -45,7 +45,6 @@ pub fn edit(tree: &Path, file: &str, find: &str, replace: &str) {
 /// so that later runs rebuild only what changed.
 pub fn copy_of_project(root: &Path, rel: &str) -> PathBuf {
     let copy = root.join(rel);
-    let written = tools::tree::mirror(root, &copy, &[], |_, bytes| Ok(bytes)).unwrap();
-    tools::tree::remove_stale(&copy, &written).unwrap();
+    tools::tree::copy_project(root, &copy).unwrap();
     copy
 }
