@@ -343,9 +343,10 @@ fn a_file_of_another_lab_is_not_taken_by_its_name() {
     }
 }
 
-/// As root, the grader runs the tests as an unprivileged user, who can write neither the graded
-/// tree nor the results. The student code here answers correctly only if every write it tries
-/// is refused, so full marks mean the writes were refused. (Only where the tests run as root.)
+/// As root, the grader runs the tests as an unprivileged user, on a copy in a grading area that
+/// user can read but not write, whatever the permissions above the project. The student code here
+/// answers correctly only if every write it tries is refused, so full marks mean the writes were
+/// refused. (Only where the tests run as root.)
 #[test]
 fn tests_run_by_a_root_grader_cannot_write_the_tree_or_the_results() {
     if !tools::runner::is_root() {
@@ -353,27 +354,49 @@ fn tests_run_by_a_root_grader_cannot_write_the_tree_or_the_results() {
         return;
     }
     let fixture = Fixture::new("unprivileged");
-    std::fs::create_dir_all(fixture.root.join("grade-results")).unwrap();
+    let nobody = tools::runner::User::lookup("nobody").unwrap();
     fixture.submit(
         STUDENT_FILE,
         &honest_with_new(
             "        // The working directory is the package's, toy/.\n\
                      let wrote = [\n\
                          std::fs::write(\"src/student.rs\", \"// overwritten\").is_ok(),\n\
-                         std::fs::write(\"../grade-results/results.json\", \"{}\").is_ok(),\n\
+                         std::fs::create_dir_all(\"../grade-results\").is_ok(),\n\
                          std::fs::write(\"../labs.toml\", \"\").is_ok(),\n\
                      ];\n\
                      Service { value: if wrote.contains(&true) { 0 } else { 42 } }",
         ),
     );
-    let limits = Limits {
-        memory_bytes: None,
-        run_as: Some(tools::runner::User::lookup("nobody").unwrap()),
+    let manifest = fixture.manifest();
+    let labs = manifest.select(&[]).unwrap();
+    let area = tools::grade::area::default_dir(&fixture.root);
+    let area = tools::grade::area::Area::open(&area, &nobody, &fixture.root).unwrap();
+    let prepared = tools::grade::prepare(
+        &fixture.root,
+        &manifest,
+        &labs,
+        Some(&fixture.submission),
+        Some(&area),
+    )
+    .unwrap();
+    assert_eq!(prepared.tree, area.tree());
+    let options = tools::grade::Options {
+        runs: Some(1),
+        jobs: 2,
+        base_seed: 7,
+        target_dir: prepared.target_dir().map(Into::into),
+        limits: Limits {
+            memory_bytes: None,
+            run_as: Some(nobody),
+        },
+        build_limit: BUILD_LIMIT,
     };
-    let (results, _) = fixture.grade(limits, BUILD_LIMIT);
+    let results = tools::grade::grade(&prepared.tree, &labs, &options).unwrap();
     assert_eq!(reasons(&results), Vec::new());
     assert_eq!(score(&results), 100.0);
-    assert!(!fixture.root.join("grade-results/results.json").exists());
+    let graded = std::fs::read_to_string(area.tree().join(STUDENT_FILE)).unwrap();
+    assert!(graded.contains("let wrote = ["));
+    assert!(!area.tree().join("grade-results").exists());
 }
 
 /// Clippy's advice on the simulator's rules reaches the report: a sleep that blocks the simulator
