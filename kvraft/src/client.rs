@@ -25,10 +25,8 @@ const ROUND_PAUSE: Duration = Duration::from_millis(20);
 
 /// A client's handle on the service. Each client task has its own clerk, and a clerk has one
 /// request outstanding at a time.
-// BEGIN SOLUTION
-// END SOLUTION
-// STUB: // The stubs below do not read `servers` yet: remove the next line when they do.
-// STUB: #[allow(dead_code)]
+// STUB ONLY: // The stubs below do not read `servers` yet: remove the next line when they do.
+// STUB ONLY: #[allow(dead_code)]
 pub struct Clerk {
     /// Ends to every server, in an order the tester shuffled: `servers[i]` is not server `i`.
     servers: Vec<ClientEnd>,

@@ -6,14 +6,13 @@
 //! - `src/server.rs`: the [`KvServer`], which puts every request through the Raft log, executes
 //!   the log in order, detects duplicates, and snapshots (4B).
 //!
-//! Your Raft from Lab 3 is underneath (`raft::Raft`). Everything else (this file, [`tester`] and
-//! the graded tests in `tests/`) is the course's and is replaced by the original when your work
-//! is graded. See `docs/lab4-kvraft.md`.
+//! Your Raft from Lab 3 is underneath (`raft::Raft`). Everything else (this file and the graded
+//! tests in `tests/`, which run on the course's harness in the `tests` crate) is the course's and
+//! is replaced by the original when your work is graded. See `docs/lab4-kvraft.md`.
 
 pub mod client;
 pub mod common;
 pub mod server;
-pub mod tester;
 
 pub use client::Clerk;
 pub use server::{KvServer, service};

@@ -38,10 +38,8 @@ pub struct Raft {
     pub(crate) peer: Arc<Peer>,
 }
 
-// BEGIN SOLUTION
-// END SOLUTION
-// STUB: // Your code will read every field; until it does, the compiler would warn.
-// STUB: #[allow(dead_code)]
+// STUB ONLY: // Your code will read every field; until it does, the compiler would warn.
+// STUB ONLY: #[allow(dead_code)]
 pub(crate) struct Peer {
     /// RPC ends to every peer, this one included; `peers[me]` is this peer.
     pub(crate) peers: Vec<ClientEnd>,

@@ -12,9 +12,10 @@
 //! - `src/rsm.rs`: a replicated state machine on Raft that both servers may share (optional: you
 //!   may write each server without it).
 //!
-//! Your Raft from Lab 3 is underneath. Everything else (this file, [`ctrler::Config`], the
-//! harness in [`tester`] and the graded tests in `tests/`) is the course's and is replaced by the
-//! original when your work is graded. See `docs/lab5-shardkv.md`.
+//! Your Raft from Lab 3 is underneath; nothing of Lab 4 is. Everything else (this file,
+//! [`ctrler::Config`] and the graded tests in `tests/`, which run on the course's harness in the
+//! `tests` crate) is the course's and is replaced by the original when your work is graded. See
+//! `docs/lab5-shardkv.md`.
 
 use std::sync::Arc;
 
@@ -25,7 +26,6 @@ pub mod common;
 pub mod ctrler;
 pub mod rsm;
 pub mod server;
-pub mod tester;
 
 pub use client::Clerk;
 pub use ctrler::{Config, NSHARDS};

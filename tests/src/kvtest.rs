@@ -1,5 +1,6 @@
 //! The parts of the KV test harness that Labs 2, 4 and 5 share: recording every clerk operation
-//! into a history, checking it, and the checks on appended elements.
+//! into a history, checking it, counting the operations of a test ([`Ops`]), and the checks on
+//! appended elements.
 //!
 //! A lab's tester wraps each clerk call in a [`KvLog`] method, which stamps the call before the
 //! clerk's future first runs and the return after it finishes:
@@ -10,6 +11,8 @@
 //! ```
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::lincheck::kv::{KvInput, KvModel, KvOutput};
 use crate::lincheck::{self, CheckResult, Recorder, Span};
@@ -35,9 +38,7 @@ impl KvLog {
 
     /// Runs `op`, a clerk's `put(key, value)`, recording it for `client`.
     pub async fn put(&self, client: usize, key: &str, value: &str, op: impl Future<Output = ()>) {
-        let pending = self.recorder.invoke(client, KvInput::put(key, value));
-        op.await;
-        pending.complete(KvOutput::default());
+        self.write(client, KvInput::put(key, value), op).await
     }
 
     /// Runs `op`, a clerk's `append(key, value)` that returns nothing (Labs 4 and 5).
@@ -48,7 +49,12 @@ impl KvLog {
         value: &str,
         op: impl Future<Output = ()>,
     ) {
-        let pending = self.recorder.invoke(client, KvInput::append(key, value));
+        self.write(client, KvInput::append(key, value), op).await
+    }
+
+    /// Runs `op`, a write that returns nothing, recording it for `client` as `input`.
+    async fn write(&self, client: usize, input: KvInput, op: impl Future<Output = ()>) {
+        let pending = self.recorder.invoke(client, input);
         op.await;
         pending.complete(KvOutput::default());
     }
@@ -92,6 +98,88 @@ impl KvLog {
     /// linearizable. See [`lincheck::assert_linearizable`].
     pub fn check(&self, test: &str) -> CheckResult {
         lincheck::assert_linearizable(&KvModel, &self.recorder.history(), test)
+    }
+}
+
+/// The clerk operations of a test (Labs 4 and 5): each one counted, for the summary line, and
+/// recorded in the history under the row `Some(client)` when the test asks (6.5840's
+/// `Get(cfg, ck, key, log, cli)` with a non-nil log). Clones count and record into the same place.
+///
+/// ```text
+/// let value = ops.get(Some(client), &key, clerk.get(&key)).await;
+/// ```
+#[derive(Clone, Default)]
+pub struct Ops {
+    log: KvLog,
+    count: Arc<AtomicU64>,
+}
+
+impl Ops {
+    pub fn new() -> Ops {
+        Ops::default()
+    }
+
+    /// The history the recorded operations go to.
+    pub fn log(&self) -> &KvLog {
+        &self.log
+    }
+
+    /// Operations since the last [`Ops::reset_count`], recorded or not.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    pub fn reset_count(&self) {
+        self.count.store(0, Ordering::SeqCst);
+    }
+
+    /// Runs `op`, a clerk's `get(key)`.
+    pub async fn get(
+        &self,
+        record: Option<usize>,
+        key: &str,
+        op: impl Future<Output = String>,
+    ) -> String {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        match record {
+            Some(client) => self.log.get(client, key, op).await,
+            None => op.await,
+        }
+    }
+
+    /// Runs `op`, a clerk's `put(key, value)`.
+    pub async fn put(
+        &self,
+        record: Option<usize>,
+        key: &str,
+        value: &str,
+        op: impl Future<Output = ()>,
+    ) {
+        self.write(record, || KvInput::put(key, value), op).await
+    }
+
+    /// Runs `op`, a clerk's `append(key, value)`.
+    pub async fn append(
+        &self,
+        record: Option<usize>,
+        key: &str,
+        value: &str,
+        op: impl Future<Output = ()>,
+    ) {
+        self.write(record, || KvInput::append(key, value), op).await
+    }
+
+    async fn write(
+        &self,
+        record: Option<usize>,
+        input: impl FnOnce() -> KvInput,
+        op: impl Future<Output = ()>,
+    ) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        match record {
+            Some(client) => self.log.write(client, input(), op).await,
+            None => op.await,
+        }
     }
 }
 

@@ -2,15 +2,22 @@
 //!
 //! - [`lincheck`]: the linearizability checker (porcupine-class search), its models, the history
 //!   recorder every KV lab uses, readers for published histories, and the HTML timeline.
-//! - [`kvtest`]: the pieces of the KV test harness shared by Labs 2, 4 and 5 (recording clerk
-//!   operations, checking the history, the append-element checks).
+//! - [`run`]: the prologue of every simulated graded test (its name, seeds and simulator).
+//! - [`group`]: one replica group of servers on the simulated network, with the crashes,
+//!   restarts and partitions 6.5840's testers make; every replicated lab's harness runs on it.
+//! - [`kvtest`]: the pieces of the KV test harness shared by Labs 2, 4 and 5 (counting and
+//!   recording clerk operations, checking the history, the append-element checks).
 //! - [`summary`]: the one-line, 6.5840-style summary every graded test prints.
 //! - [`memory`]: a counting global allocator for tests that bound heap use.
 //!
 //! The course's tools (grader, handout, stress runner, log viewer, `lincheck` command) are in the
 //! `tools` crate, so that building a lab's tests does not build their dependencies.
 
+pub mod group;
 pub mod kvtest;
 pub mod lincheck;
 pub mod memory;
+mod run;
 pub mod summary;
+
+pub use run::run;

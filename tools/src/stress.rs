@@ -16,10 +16,8 @@ pub struct Options {
     pub iterations: u32,
     pub jobs: usize,
     pub base_seed: u64,
-    pub timeout: Duration,
-    pub seeded: bool,
-    /// Run one at a time (labs whose tests measure parallelism).
-    pub exclusive: bool,
+    /// How every run runs (its time limit, whether it takes a seed, whether it runs alone).
+    pub policy: runner::Policy,
     pub log_dir: PathBuf,
 }
 
@@ -66,8 +64,7 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
     let mut specs = Vec::new();
     for k in 0..options.iterations {
         for case in &options.cases {
-            let spec = runner::spec(case, k, options.base_seed, options.seeded, options.timeout);
-            specs.push((spec, options.exclusive));
+            specs.push(runner::spec(case, k, options.base_seed, &options.policy));
         }
     }
     let mut tallies = vec![Stats::default(); n];
@@ -75,10 +72,9 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
     let started = Instant::now();
     runner::run_all(&specs, options.jobs, |i, outcome| {
         let t = i % n;
-        tallies[t].add(specs[i].0.seed, outcome);
+        tallies[t].add(specs[i].seed, outcome);
         if !outcome.passed {
             let seed = specs[i]
-                .0
                 .seed
                 .map_or_else(String::new, |s| format!(" seed {s}"));
             display.message(&format!(
@@ -146,19 +142,19 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
             let replay = runner::run_one(&RunSpec {
                 case: case.clone(),
                 seed: *seed,
-                timeout: options.timeout,
-                // Uncaptured, so the log survives a run that ends without libtest printing what
-                // it captured: a watchdog exit, a wall-clock kill.
-                env: vec![
-                    ("LAB_LOG".into(), "1".into()),
-                    ("RUST_TEST_NOCAPTURE".into(), "1".into()),
-                ],
-                limits: runner::Limits::default(),
-                require_evidence: false,
+                policy: runner::Policy {
+                    // Uncaptured, so the log survives a run that ends without libtest printing
+                    // what it captured: a watchdog exit, a wall-clock kill.
+                    env: vec![
+                        ("LAB_LOG".into(), "1".into()),
+                        ("RUST_TEST_NOCAPTURE".into(), "1".into()),
+                    ],
+                    ..options.policy.clone()
+                },
             });
             std::fs::write(&path, &replay.output)?;
             let verdict = if replay.passed {
-                if options.seeded {
+                if options.policy.seeded {
                     "  (passed when replayed: the lab code is not deterministic; try LAB_CHECK_DETERMINISM=1)"
                 } else {
                     "  (passed when rerun)"

@@ -232,7 +232,10 @@ fn measure(
     let seed_list: Vec<u64> = (0..seeds as u32)
         .map(|k| runner::seed_for(0, name, k))
         .collect();
-    let timeout = Duration::from_secs(lab.timeout_secs);
+    let policy = runner::Policy {
+        timeout: Duration::from_secs(lab.timeout_secs),
+        ..Default::default()
+    };
     let catches = Mutex::new(vec![0usize; graded.len()]);
     let run_seed = |&seed: &u64| -> anyhow::Result<SeedOutcome> {
         let mut order: Vec<usize> = (0..graded.len()).collect();
@@ -246,10 +249,7 @@ fn measure(
             let outcome = runner::run_one(&RunSpec {
                 case: case.clone(),
                 seed: Some(seed),
-                timeout,
-                env: Vec::new(),
-                limits: runner::Limits::default(),
-                require_evidence: false,
+                policy: policy.clone(),
             });
             if outcome.passed {
                 continue;

@@ -93,3 +93,30 @@ fn every_simulated_lab_has_the_simulator_clippy_rules() {
         );
     }
 }
+
+/// Lab 5 needs nothing of Lab 4: a student whose `kvraft/src/server.rs` does not compile still
+/// builds and lists Lab 5's tests (the shard groups run on the course's group harness, not on
+/// anything in the kvraft crate).
+#[test]
+fn lab5_builds_while_the_lab4_server_does_not_compile() {
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let student = root.join("target/handout-traps/lab4-broken");
+    handout::generate(&root, &manifest, &student).unwrap();
+    let server = student.join("kvraft/src/server.rs");
+    let text = std::fs::read_to_string(&server).unwrap();
+    std::fs::write(&server, format!("{text}\nfn half_written( {{\n")).unwrap();
+
+    let claim = runner::CopiesClaim::new(&root, &student).unwrap();
+    let kvraft = runner::build_and_list(&student, Some(claim.dir()), "kvraft", false);
+    let failure = kvraft.expect_err("the broken Lab 4 server built");
+    assert!(
+        failure.downcast_ref::<runner::BuildFailure>().is_some(),
+        "{failure:#}"
+    );
+    let shardkv = runner::build_and_list(&student, Some(claim.dir()), "shardkv", false).unwrap();
+    let lab5 = manifest.select(&["shardkv".to_string()]).unwrap()[0];
+    for (_, name, _) in lab5.graded_tests() {
+        runner::find(&shardkv, "shardkv", name).unwrap();
+    }
+}

@@ -25,11 +25,6 @@ const CALM: Duration = Duration::from_secs(1);
 /// test) and a test's history stays as easy to check.
 const CLIENT_PAUSE: Duration = Duration::from_millis(20);
 
-/// The bound on a persisted Raft state, as a multiple of maxraftstate. Both sides of the
-/// comparison are in the same encoding (the service snapshots when its own Raft state reaches
-/// maxraftstate bytes), so Go's factor carries over unchanged.
-pub const LOG_BOUND_FACTOR: usize = 8;
-
 /// One configuration of `GenericTest`: the columns of the table in 6.5840's lab page.
 pub struct Setup {
     pub part: &'static str,
@@ -140,29 +135,8 @@ async fn round(cfg: &Config, setup: &Arc<Setup>, ck: &mut crate::harness::Client
         }
     }
 
-    let group = cfg.group();
-    match cfg.maxraftstate() {
-        Some(max) => {
-            // Checked after the servers have executed every request and had time to snapshot.
-            let size = group.log_size();
-            labrpc::sim::bound(
-                "Raft state bytes",
-                size as f64,
-                (LOG_BOUND_FACTOR * max) as f64,
-            );
-            assert!(
-                size <= LOG_BOUND_FACTOR * max,
-                "logs were not trimmed ({size} > {LOG_BOUND_FACTOR}*{max})"
-            );
-        }
-        None => {
-            let size = group.snapshot_size();
-            assert!(
-                size == 0,
-                "snapshot too large ({size}), should not be used when maxraftstate is None"
-            );
-        }
-    }
+    // Checked after the servers have executed every request and had time to snapshot.
+    cfg.check_logs();
 }
 
 /// One client of `GenericTest` until `stop`: half of its operations append its next element

@@ -1,15 +1,14 @@
-//! Lab 4's configuration (6.5840's kvraft `config.go`) on the shared Raft-group harness: a group
-//! of key/value servers, clerks that count and record their operations, timeline annotations for
-//! partitions and restarts, and the summary line.
+//! Lab 4's configuration (6.5840's kvraft `config.go`) on the shared replica-group harness
+//! ([`tests::group`]): a group of key/value servers, clerks whose operations are counted and
+//! recorded, timeline annotations for partitions and restarts, and the summary line.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kvraft::tester::{ClerkEnds, Group};
 use kvraft::{Clerk, KvServer};
-use labrpc::{Network, sim};
-use tests::kvtest::KvLog;
+use labrpc::Network;
+use tests::group::{ClerkEnds, Group, Replica};
+use tests::kvtest::Ops;
 use tests::lincheck::Span;
 use tests::lincheck::kv::{KvInput, KvOutput};
 use tests::summary::{Summary, Tally};
@@ -18,19 +17,38 @@ use tokio::time::Duration;
 /// "Generously allows solutions to complete elections in one second."
 pub const ELECTION_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Runs one graded test on a fresh group of `servers` key/value servers. The test's name (for
-/// messages, the timeline file and the rerun command) is the libtest thread name.
+/// The bound on a persisted Raft state, as a multiple of maxraftstate. Both sides of the
+/// comparison are in the same encoding (the service snapshots when its own Raft state reaches
+/// maxraftstate bytes), so Go's factor carries over unchanged.
+pub const LOG_BOUND_FACTOR: usize = 8;
+
+/// Runs one graded test on a fresh group of `servers` key/value servers.
 pub fn run<F, Fut>(servers: usize, unreliable: bool, maxraftstate: Option<usize>, test: F)
 where
     F: Fn(Config) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let thread = std::thread::current();
-    let path = thread.name().unwrap_or("kvraft test");
-    let name = path.rsplit("::").next().unwrap_or(path).to_string();
-    sim::Builder::new(path).package("kvraft").run(|| async {
-        test(Config::new(&name, servers, unreliable, maxraftstate)).await;
+    tests::run("kvraft", |name| {
+        test(Config::new(name, servers, unreliable, maxraftstate))
     });
+}
+
+/// A key/value server as the group runs it: its Raft peer's service and its own.
+pub struct KvReplica(pub KvServer);
+
+impl Replica for KvReplica {
+    fn register(&self, server: &labrpc::Server) {
+        server.add_service(raft::service(self.0.raft()));
+        server.add_service(kvraft::service(&self.0));
+    }
+
+    fn is_leader(&self) -> bool {
+        self.0.raft().get_state().1
+    }
+
+    fn kill(&self) {
+        self.0.kill();
+    }
 }
 
 /// The service under test. Cheap to clone; clones share everything, so client tasks can use it.
@@ -42,12 +60,11 @@ pub struct Config {
 struct Inner {
     test: String,
     net: Network,
-    group: Group<KvServer>,
+    group: Group<KvReplica>,
     maxraftstate: Option<usize>,
-    /// Every recorded operation, and the partitions and restarts, for the timeline.
-    log: KvLog,
-    /// Clerk operations since `begin`, recorded or not.
-    ops: AtomicU64,
+    /// Every clerk operation, counted, and recorded with the partitions and restarts for the
+    /// timeline.
+    ops: Ops,
     summary: Mutex<Option<Begun>>,
     partition: Mutex<Option<Span<KvInput, KvOutput>>>,
 }
@@ -63,7 +80,7 @@ impl Config {
         let net = Network::new();
         net.set_reliable(!unreliable);
         let group = Group::new(&net, "", servers, move |ends, me, persister| {
-            KvServer::new(ends, me, persister, maxraftstate)
+            KvReplica(KvServer::new(ends, me, persister, maxraftstate))
         });
         Config {
             inner: Arc::new(Inner {
@@ -71,15 +88,14 @@ impl Config {
                 net,
                 group,
                 maxraftstate,
-                log: KvLog::new(),
-                ops: AtomicU64::new(0),
+                ops: Ops::new(),
                 summary: Mutex::new(None),
                 partition: Mutex::new(None),
             }),
         }
     }
 
-    pub fn group(&self) -> &Group<KvServer> {
+    pub fn group(&self) -> &Group<KvReplica> {
         &self.inner.group
     }
 
@@ -91,13 +107,14 @@ impl Config {
         self.inner.group.all()
     }
 
-    pub fn maxraftstate(&self) -> Option<usize> {
-        self.inner.maxraftstate
+    /// 6.5840's `checklogs`: the persisted state within its bound (see [`LOG_BOUND_FACTOR`]).
+    pub fn check_logs(&self) {
+        (self.inner.group).check_persisted_sizes(self.inner.maxraftstate, LOG_BOUND_FACTOR);
     }
 
     /// Fails the test unless the recorded history is linearizable (writing the timeline if not).
     pub fn check_linearizable(&self) {
-        self.inner.log.check(&self.inner.test);
+        self.inner.ops.log().check(&self.inner.test);
     }
 
     /// A new clerk with ends to every server, enabled to those in `to`.
@@ -106,7 +123,7 @@ impl Config {
         Client {
             clerk: Clerk::new(ends.ends.clone()),
             ends,
-            cfg: self.clone(),
+            ops: self.inner.ops.clone(),
         }
     }
 
@@ -121,9 +138,9 @@ impl Config {
 
     /// Splits the servers into two sides (clerks keep their links), marking it on the timeline.
     pub fn partition(&self, p1: &[usize], p2: &[usize]) {
-        self.inner.group.partition(p1, p2);
+        self.inner.group.partition(&[p1, p2]);
         let text = format!("partition {p1:?} | {p2:?}");
-        let span = self.inner.log.begin_span("partition", &text);
+        let span = self.inner.ops.log().begin_span("partition", &text);
         if let Some(previous) = self.inner.partition.lock().unwrap().replace(span) {
             previous.end();
         }
@@ -139,19 +156,17 @@ impl Config {
 
     pub fn shutdown_server(&self, i: usize) {
         self.inner.group.shutdown_server(i);
-        self.inner.log.annotate("crash", &format!("S{i} shut down"));
+        (self.inner.ops.log()).annotate("crash", &format!("S{i} shut down"));
     }
 
     pub fn start_server(&self, i: usize) {
         self.inner.group.start_server(i);
-        self.inner
-            .log
-            .annotate("restart", &format!("S{i} restarted"));
+        (self.inner.ops.log()).annotate("restart", &format!("S{i} restarted"));
     }
 
     /// Starts the part of a test that the summary line describes as `description`.
     pub fn begin(&self, description: &str, clients: usize) {
-        self.inner.ops.store(0, Ordering::SeqCst);
+        self.inner.ops.reset_count();
         *self.inner.summary.lock().unwrap() = Some(Begun {
             summary: Summary::begin(description),
             rpcs: self.inner.net.total_count(),
@@ -167,18 +182,18 @@ impl Config {
             peers: self.n(),
             clients: begun.clients,
             rpcs: self.inner.net.total_count() - begun.rpcs,
-            ops: self.inner.ops.load(Ordering::SeqCst),
+            ops: self.inner.ops.count(),
             bytes: None,
         });
     }
 }
 
 /// A clerk as the tests use it: every operation is counted, and recorded in the history under
-/// the row `Some(client)` (6.5840's `Get(cfg, ck, key, log, cli)` with a non-nil log).
+/// the row `Some(client)` when asked (see [`Ops`]).
 pub struct Client {
     clerk: Clerk,
     ends: ClerkEnds,
-    cfg: Config,
+    ops: Ops,
 }
 
 impl Client {
@@ -188,36 +203,19 @@ impl Client {
     }
 
     pub async fn get(&mut self, key: &str, record: Option<usize>) -> String {
-        self.cfg.inner.ops.fetch_add(1, Ordering::SeqCst);
-        match record {
-            Some(client) => {
-                let op = self.clerk.get(key);
-                self.cfg.inner.log.get(client, key, op).await
-            }
-            None => self.clerk.get(key).await,
-        }
+        self.ops.get(record, key, self.clerk.get(key)).await
     }
 
     pub async fn put(&mut self, key: &str, value: &str, record: Option<usize>) {
-        self.cfg.inner.ops.fetch_add(1, Ordering::SeqCst);
-        match record {
-            Some(client) => {
-                let op = self.clerk.put(key, value);
-                self.cfg.inner.log.put(client, key, value, op).await
-            }
-            None => self.clerk.put(key, value).await,
-        }
+        self.ops
+            .put(record, key, value, self.clerk.put(key, value))
+            .await
     }
 
     pub async fn append(&mut self, key: &str, value: &str, record: Option<usize>) {
-        self.cfg.inner.ops.fetch_add(1, Ordering::SeqCst);
-        match record {
-            Some(client) => {
-                let op = self.clerk.append(key, value);
-                self.cfg.inner.log.append(client, key, value, op).await
-            }
-            None => self.clerk.append(key, value).await,
-        }
+        (self.ops)
+            .append(record, key, value, self.clerk.append(key, value))
+            .await
     }
 
     /// Fails the test unless `key` reads as `value` (6.5840's `check`).

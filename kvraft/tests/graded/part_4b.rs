@@ -1,6 +1,6 @@
 //! 4B: snapshots.
 
-use crate::generic::{LOG_BOUND_FACTOR, Setup, generic_test, generic_test_speed};
+use crate::generic::{Setup, generic_test, generic_test_speed};
 use crate::harness::{ELECTION_TIMEOUT, run};
 
 /// The servers snapshot when their Raft state reaches this many bytes.
@@ -52,16 +52,7 @@ fn snapshot_rpc_4b() {
         ck1.put("b", "B", None).await;
 
         // The majority must have thrown away most of its log.
-        let size = cfg.group().log_size();
-        labrpc::sim::bound(
-            "Raft state bytes",
-            size as f64,
-            (LOG_BOUND_FACTOR * MAXRAFTSTATE) as f64,
-        );
-        assert!(
-            size <= LOG_BOUND_FACTOR * MAXRAFTSTATE,
-            "logs were not trimmed ({size} > {LOG_BOUND_FACTOR}*{MAXRAFTSTATE})"
-        );
+        cfg.check_logs();
 
         // A majority that needs the lagging server, which must catch up.
         cfg.partition(&[0, 2], &[1]);
@@ -96,16 +87,7 @@ fn snapshot_size_4b() {
             ck.check("x", "1").await;
         }
         // The servers must have thrown away most of their logs...
-        let size = cfg.group().log_size();
-        labrpc::sim::bound(
-            "Raft state bytes",
-            size as f64,
-            (LOG_BOUND_FACTOR * MAXRAFTSTATE) as f64,
-        );
-        assert!(
-            size <= LOG_BOUND_FACTOR * MAXRAFTSTATE,
-            "logs were not trimmed ({size} > {LOG_BOUND_FACTOR}*{MAXRAFTSTATE})"
-        );
+        cfg.check_logs();
         // ...and kept snapshots of reasonable size.
         let snapshot = cfg.group().snapshot_size();
         labrpc::sim::bound("snapshot bytes", snapshot as f64, MAX_SNAPSHOT_SIZE as f64);

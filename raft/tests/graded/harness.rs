@@ -7,14 +7,18 @@
 //!
 //! Every change the tester makes to the world (connect, disconnect, crash, restart, a `start`, an
 //! agreement through `one`) is logged as a `TEST` line, so a log shows what the tester did when.
+//!
+//! The peers run as a replica group of the shared harness ([`tests::group`]); what this file adds
+//! is Raft's: the service that reads each peer's apply channel and checks it, the connected set of
+//! 6.5840's `connect`/`disconnect`, leader and agreement checks.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use labrpc::{Network, Node, Persister, Server, codec, dlog, sim};
+use labrpc::{ClientEnd, Network, Persister, codec, dlog, sim};
 use raft::{ApplyMsg, Raft};
 use serde::{Deserialize, Serialize};
+use tests::group::{Group, Member, Replica};
 use tests::summary::{Summary, Tally};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep};
@@ -75,23 +79,37 @@ pub fn random_int() -> i64 {
     (labrpc::rand::random::<u64>() >> 1) as i64
 }
 
-/// Runs one graded test on a fresh simulated cluster of `servers` peers. The test's own name (for
-/// messages and the rerun command) is the libtest thread name.
+/// Runs one graded test on a fresh simulated cluster of `servers` peers.
 pub fn run<F, Fut>(servers: usize, unreliable: bool, snapshot: bool, desc: &str, test: F)
 where
     F: Fn(Config) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: std::future::Future<Output = ()>,
 {
-    let name = std::thread::current()
-        .name()
-        .unwrap_or("raft test")
-        .to_string();
-    sim::Builder::new(&name).package("raft").run(|| async {
+    tests::run("raft", |_| async {
         let cfg = Config::new(servers, unreliable, snapshot);
         cfg.begin(desc);
         test(cfg.clone()).await;
         cfg.end();
     });
+}
+
+/// A Raft peer as the group runs it: the peer's RPC service is its only one.
+pub struct RaftPeer {
+    rf: Raft,
+}
+
+impl Replica for RaftPeer {
+    fn register(&self, server: &labrpc::Server) {
+        server.add_service(raft::service(&self.rf));
+    }
+
+    fn is_leader(&self) -> bool {
+        self.rf.get_state().1
+    }
+
+    fn kill(&self) {
+        self.rf.kill();
+    }
 }
 
 /// A running peer as the tests see it. Calls into it run as the peer's node, as if the service on
@@ -100,14 +118,13 @@ where
 #[derive(Clone)]
 pub struct Peer {
     me: usize,
-    rf: Raft,
-    node: Node,
+    member: Member<RaftPeer>,
 }
 
 impl Peer {
     pub fn start(&self, command: Vec<u8>) -> Option<(u64, u64)> {
         // A copy for the log line, which formats it only when logging is on.
-        let started = self.node.enter(|| self.rf.start(command.clone()));
+        let started = self.member.enter(|p| p.rf.start(command.clone()));
         match started {
             Some((index, term)) => dlog!(
                 TEST,
@@ -126,7 +143,7 @@ impl Peer {
     }
 
     pub fn get_state(&self) -> (u64, bool) {
-        self.node.enter(|| self.rf.get_state())
+        self.member.enter(|p| p.rf.get_state())
     }
 }
 
@@ -138,30 +155,38 @@ pub struct Config {
 
 struct Inner {
     net: Network,
+    group: Group<RaftPeer>,
+    applied: Arc<Applied>,
+    /// The peers 6.5840's `connect`/`disconnect` have connected.
+    connected: Mutex<Vec<bool>>,
+    summary: Mutex<Option<Begun>>,
+}
+
+/// What `begin` recorded, for the summary line.
+struct Begun {
+    summary: Summary,
+    rpcs: u64,
+    bytes: u64,
+    max_index: u64,
+}
+
+/// The service above every peer: what each has applied, checked as it arrives. Shared by the
+/// peers' appliers, which run on the peers' machines.
+struct Applied {
     n: usize,
     snapshot: bool,
     state: Mutex<State>,
 }
 
 struct State {
-    peers: Vec<Option<Peer>>,
-    connected: Vec<bool>,
-    saved: Vec<Persister>,
-    /// The RPC end names of each peer's current instance: `end_names[i][j]` goes from i to j.
-    end_names: Vec<Vec<String>>,
     /// The committed entries each peer has applied, by index.
     logs: Vec<HashMap<u64, Vec<u8>>>,
     last_applied: Vec<u64>,
     /// The index of the last snapshot the service gave each peer's current instance.
     snapshot_given: Vec<Option<u64>>,
-    /// How many times each peer has been started.
-    instances: Vec<u64>,
     max_index: u64,
-    // What `begin` recorded, for the summary line.
-    summary: Option<Summary>,
-    rpcs0: u64,
-    bytes0: u64,
-    max_index0: u64,
+    /// What each peer has persisted (the group's persisters, shared).
+    saved: Vec<Option<Persister>>,
 }
 
 impl Config {
@@ -170,66 +195,66 @@ impl Config {
         let net = Network::new();
         net.set_reliable(!unreliable);
         net.set_long_delays(true);
-        let cfg = Config {
+        let applied = Arc::new(Applied {
+            n,
+            snapshot,
+            state: Mutex::new(State {
+                logs: vec![HashMap::new(); n],
+                last_applied: vec![0; n],
+                snapshot_given: vec![None; n],
+                max_index: 0,
+                saved: vec![None; n],
+            }),
+        });
+        for i in 0..n {
+            dlog!(TEST, "start S{i} from its persisted state");
+        }
+        let service = applied.clone();
+        let group = Group::new(&net, "", n, move |ends, me, persister| {
+            service.start_peer(ends, me, persister)
+        });
+        dlog!(TEST, "connect every peer; {}", partition(&vec![true; n]));
+        Config {
             inner: Arc::new(Inner {
                 net,
-                n,
-                snapshot,
-                state: Mutex::new(State {
-                    peers: vec![None; n],
-                    connected: vec![false; n],
-                    saved: (0..n).map(|_| Persister::new()).collect(),
-                    end_names: vec![Vec::new(); n],
-                    logs: vec![HashMap::new(); n],
-                    last_applied: vec![0; n],
-                    snapshot_given: vec![None; n],
-                    instances: vec![0; n],
-                    max_index: 0,
-                    summary: None,
-                    rpcs0: 0,
-                    bytes0: 0,
-                    max_index0: 0,
-                }),
+                group,
+                applied,
+                connected: Mutex::new(vec![true; n]),
+                summary: Mutex::new(None),
             }),
-        };
-        for i in 0..n {
-            cfg.start1(i);
         }
-        for i in 0..n {
-            cfg.connect(i);
-        }
-        cfg
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap()
+        self.inner.applied.state.lock().unwrap()
+    }
+
+    fn connected(&self) -> MutexGuard<'_, Vec<bool>> {
+        self.inner.connected.lock().unwrap()
     }
 
     pub fn n(&self) -> usize {
-        self.inner.n
+        self.inner.applied.n
     }
 
     /// The running instance of peer `i` (`None` while it is crashed).
     pub fn raft(&self, i: usize) -> Option<Peer> {
-        self.lock().peers[i].clone()
+        let member = self.inner.group.member(i)?;
+        Some(Peer { me: i, member })
     }
 
     pub fn is_connected(&self, i: usize) -> bool {
-        self.lock().connected[i]
+        self.connected()[i]
     }
 
     /// Crashes peer `i`: it is cut off and removed from the network, every task of its node is
     /// aborted, and its persisted state is copied so the dead instance cannot change it.
     pub fn crash1(&self, i: usize) {
-        self.cut_off(i);
-        self.inner.net.delete_server(&i.to_string());
-        let mut st = self.lock();
-        st.saved[i] = st.saved[i].copy();
-        if let Some(peer) = st.peers[i].take() {
+        self.connected()[i] = false;
+        if self.inner.group.member(i).is_some() {
             dlog!(TEST, "crash S{i}");
-            peer.node.enter(|| peer.rf.kill());
-            peer.node.crash();
         }
+        self.inner.group.shutdown_server(i);
     }
 
     /// Starts (or restarts, after crashing) peer `i` from its persisted state, with fresh RPC ends.
@@ -237,200 +262,35 @@ impl Config {
     pub fn start1(&self, i: usize) {
         self.crash1(i);
         dlog!(TEST, "start S{i} from its persisted state");
-        let net = &self.inner.net;
-        // Fresh names for every instance, as 6.5840's random ones, but readable in the network
-        // trace that LAB_CHECK_DETERMINISM reports: `S2->S0#3` is S2's third instance calling S0.
-        let names: Vec<String> = {
-            let mut st = self.lock();
-            st.instances[i] += 1;
-            (0..self.inner.n)
-                .map(|j| format!("S{i}->S{j}#{}", st.instances[i]))
-                .collect()
-        };
-        let ends: Vec<_> = names
-            .iter()
-            .enumerate()
-            .map(|(j, name)| {
-                let end = net.make_end(name);
-                net.connect(name, &j.to_string());
-                end
-            })
-            .collect();
-        let persister = {
-            let mut st = self.lock();
-            st.end_names[i] = names;
-            st.last_applied[i] = 0;
-            st.snapshot_given[i] = None;
-            st.saved[i] = st.saved[i].copy();
-            // A service restores its snapshot before it creates Raft.
-            let snapshot = st.saved[i].read_snapshot();
-            if !snapshot.is_empty()
-                && let Err(e) = ingest_snapshot(&mut st, i, &snapshot, None)
-            {
-                panic!("{e}");
-            }
-            st.saved[i].clone()
-        };
-        let (apply_tx, apply_rx) = mpsc::channel(1);
-        let node = Node::new(&format!("S{i}"));
-        let (rf, server) = node.enter(|| {
-            let rf = Raft::new(ends, i, persister, apply_tx);
-            let server = Server::new();
-            server.add_service(raft::service(&rf));
-            (rf, server)
-        });
-        node.spawn(self.clone().applier(i, rf.clone(), apply_rx));
-        let mut st = self.lock();
-        st.peers[i] = Some(Peer { me: i, rf, node });
-        drop(st);
-        net.add_server(&i.to_string(), server);
+        self.inner.group.start_server(i);
     }
 
     /// Crashes every peer, then restarts and reconnects them all.
     pub fn crash_and_restart_all(&self) {
-        for i in 0..self.inner.n {
+        for i in 0..self.n() {
             self.crash1(i);
         }
-        for i in 0..self.inner.n {
+        for i in 0..self.n() {
             self.start1(i);
             self.connect(i);
         }
     }
 
-    /// Reads peer `i`'s applies and checks each (the service above Raft, running on i's node).
-    async fn applier(self, i: usize, rf: Raft, mut apply_rx: mpsc::Receiver<ApplyMsg>) {
-        while let Some(msg) = apply_rx.recv().await {
-            let result = match msg {
-                ApplyMsg::Command { index, command } => self.apply_command(i, index, command),
-                ApplyMsg::Snapshot {
-                    index, snapshot, ..
-                } if self.inner.snapshot => self.apply_snapshot(i, index, &snapshot).map(|()| None),
-                // Beyond 6.5840, which ignores it: without a service that snapshots, a correct
-                // Raft has no snapshot to deliver.
-                ApplyMsg::Snapshot { index, .. } => Err(format!(
-                    "server {i} delivered a snapshot through index {index}, but no service in this \
-                     test ever made a snapshot (Raft may only pass on snapshots that came from a \
-                     service's Raft::snapshot)"
-                )),
-            };
-            match result {
-                Ok(Some((index, snapshot))) => rf.snapshot(index, snapshot),
-                Ok(None) => {}
-                Err(e) => {
-                    sim::fail(e);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Checks one applied command; in snapshot mode returns the snapshot to give Raft.
-    fn apply_command(
-        &self,
-        i: usize,
-        index: u64,
-        command: Vec<u8>,
-    ) -> Result<Option<(u64, Vec<u8>)>, String> {
-        let mut st = self.lock();
-        if self.inner.snapshot && index != st.last_applied[i] + 1 {
-            return Err(format!(
-                "server {i} applied index {index}, but the next index to apply was {}: commands \
-                 must reach the apply channel in index order, without gaps, and continue right \
-                 after any snapshot delivered before them",
-                st.last_applied[i] + 1
-            ));
-        }
-        for j in 0..self.inner.n {
-            if let Some(other) = st.logs[j].get(&index)
-                && *other != command
-            {
-                let (new, old) = (show(&command), show(other));
-                return Err(if j == i {
-                    format!(
-                        "server {i} applied {new} at index {index}, but before it restarted it \
-                         had applied {old} there: a committed entry must survive a restart"
-                    )
-                } else {
-                    format!(
-                        "server {i} applied {new} at index {index}, but server {j} applied {old} \
-                         there: two peers committed different commands at the same index"
-                    )
-                });
-            }
-        }
-        let prev_ok = st.logs[i].contains_key(&(index - 1));
-        st.logs[i].insert(index, command);
-        st.max_index = st.max_index.max(index);
-        if index > 1 && !prev_ok {
-            return Err(format!(
-                "server {i} applied index {index} before index {}: commands must reach the apply \
-                 channel in index order",
-                index - 1
-            ));
-        }
-        st.last_applied[i] = index;
-        if !self.inner.snapshot || !(index + 1).is_multiple_of(SNAPSHOT_INTERVAL) {
-            return Ok(None);
-        }
-        if let Some(given) = st.snapshot_given[i] {
-            check_snapshot_saved(&st, i, given)?;
-        }
-        st.snapshot_given[i] = Some(index);
-        let xlog = (0..=index).map(|j| st.logs[i].get(&j).cloned()).collect();
-        let snapshot: TesterSnapshot = (index, xlog);
-        let snapshot = codec::encode(&snapshot).expect("snapshots encode");
-        Ok(Some((index, snapshot)))
-    }
-
-    /// Checks a snapshot from the apply channel and makes it what peer `i` has applied.
-    fn apply_snapshot(&self, i: usize, index: u64, snapshot: &[u8]) -> Result<(), String> {
-        let mut st = self.lock();
-        // Beyond 6.5840: the original takes any snapshot, even one that undoes applied commands.
-        if index < st.last_applied[i] {
-            return Err(format!(
-                "server {i} delivered a snapshot through index {index} after it had applied index \
-                 {}: a snapshot must not take the service back to an earlier state",
-                st.last_applied[i]
-            ));
-        }
-        ingest_snapshot(&mut st, i, snapshot, Some(index))
-    }
-
     /// Reconnects peer `i` to every connected peer, in both directions.
     pub fn connect(&self, i: usize) {
-        let mut st = self.lock();
-        st.connected[i] = true;
-        for j in 0..self.inner.n {
-            if st.connected[j] {
-                self.inner.net.enable(&st.end_names[i][j], true);
-                self.inner.net.enable(&st.end_names[j][i], true);
-            }
-        }
-        dlog!(TEST, "connect S{i}; {}", partition(&st.connected));
+        let mut connected = self.connected();
+        connected[i] = true;
+        let to: Vec<usize> = (0..self.n()).filter(|&j| connected[j]).collect();
+        self.inner.group.connect(i, &to);
+        dlog!(TEST, "connect S{i}; {}", partition(&connected));
     }
 
     /// Cuts peer `i` off from every peer, in both directions.
     pub fn disconnect(&self, i: usize) {
-        self.cut_off(i);
-        dlog!(
-            TEST,
-            "disconnect S{i}; {}",
-            partition(&self.lock().connected)
-        );
-    }
-
-    /// Disconnects peer `i` without a log line (a crash logs its own).
-    fn cut_off(&self, i: usize) {
-        let mut st = self.lock();
-        st.connected[i] = false;
-        for j in 0..self.inner.n {
-            if !st.end_names[i].is_empty() {
-                self.inner.net.enable(&st.end_names[i][j], false);
-            }
-            if !st.end_names[j].is_empty() {
-                self.inner.net.enable(&st.end_names[j][i], false);
-            }
-        }
+        let mut connected = self.connected();
+        connected[i] = false;
+        self.inner.group.disconnect(i, &self.inner.group.all());
+        dlog!(TEST, "disconnect S{i}; {}", partition(&connected));
     }
 
     pub fn set_unreliable(&self, unreliable: bool) {
@@ -453,7 +313,7 @@ impl Config {
 
     /// RPCs dispatched to peer `i`'s current server.
     pub fn rpc_count(&self, i: usize) -> u64 {
-        self.inner.net.count(&i.to_string())
+        self.inner.group.rpc_count(i)
     }
 
     pub fn rpc_total(&self) -> u64 {
@@ -466,12 +326,7 @@ impl Config {
 
     /// The largest persisted Raft state of any peer, crashed ones included.
     pub fn log_size(&self) -> usize {
-        let st = self.lock();
-        st.saved
-            .iter()
-            .map(Persister::raft_state_size)
-            .max()
-            .unwrap_or(0)
+        self.inner.group.log_size()
     }
 
     /// Waits for exactly one connected peer to claim leadership and returns it; fails if some
@@ -480,7 +335,7 @@ impl Config {
         for _ in 0..10 {
             sleep(Duration::from_millis(labrpc::rand::random_range(450..550))).await;
             let mut leaders: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
-            for i in 0..self.inner.n {
+            for i in 0..self.n() {
                 if let (true, Some(rf)) = (self.is_connected(i), self.raft(i)) {
                     let (term, leader) = rf.get_state();
                     if leader {
@@ -503,14 +358,14 @@ impl Config {
         panic!(
             "no leader: after about 5 s of checking, no connected peer claimed to be the leader \
              (connected: {})",
-            names((0..self.inner.n).filter(|&i| self.is_connected(i)))
+            names((0..self.n()).filter(|&i| self.is_connected(i)))
         );
     }
 
     /// The term all connected peers agree on (`None` if none is connected).
     pub fn check_terms(&self) -> Option<u64> {
         let mut term = None;
-        for i in 0..self.inner.n {
+        for i in 0..self.n() {
             if let (true, Some(rf)) = (self.is_connected(i), self.raft(i)) {
                 let (t, _) = rf.get_state();
                 match term {
@@ -528,7 +383,7 @@ impl Config {
 
     /// Fails if any connected peer claims to be the leader.
     pub fn check_no_leader(&self) {
-        for i in 0..self.inner.n {
+        for i in 0..self.n() {
             if let (true, Some(rf)) = (self.is_connected(i), self.raft(i)) {
                 assert!(
                     !rf.get_state().1,
@@ -578,7 +433,7 @@ impl Config {
                 to *= 2;
             }
             if let Some(start_term) = start_term {
-                for i in 0..self.inner.n {
+                for i in 0..self.n() {
                     if let Some(rf) = self.raft(i)
                         && rf.get_state().0 > start_term
                     {
@@ -610,8 +465,8 @@ impl Config {
         while t0.elapsed() < Duration::from_secs(10) {
             // Try all the servers; maybe one is the leader.
             let mut index = None;
-            for _ in 0..self.inner.n {
-                starts = (starts + 1) % self.inner.n;
+            for _ in 0..self.n() {
+                starts = (starts + 1) % self.n();
                 let rf = if self.is_connected(starts) {
                     self.raft(starts)
                 } else {
@@ -670,7 +525,7 @@ impl Config {
         self.set_unreliable(false);
         self.set_long_reordering(false);
         self.crash_and_restart_all();
-        let index = self.one(random_int(), self.inner.n, true).await;
+        let index = self.one(random_int(), self.n(), true).await;
         assert!(
             index > committed,
             "after every peer restarted, a new command was committed at index {index}, though \
@@ -681,26 +536,152 @@ impl Config {
     /// Records the start of the test proper, for the summary line.
     pub fn begin(&self, desc: &str) {
         dlog!(TEST, "{desc}");
-        let (rpcs, bytes) = (self.rpc_total(), self.bytes_total());
-        let mut st = self.lock();
-        st.summary = Some(Summary::begin(desc));
-        st.rpcs0 = rpcs;
-        st.bytes0 = bytes;
-        st.max_index0 = st.max_index;
+        *self.inner.summary.lock().unwrap() = Some(Begun {
+            summary: Summary::begin(desc),
+            rpcs: self.rpc_total(),
+            bytes: self.bytes_total(),
+            max_index: self.lock().max_index,
+        });
     }
 
     /// Prints the 6.5840-style summary line of a passed test.
     pub fn end(&self) {
-        let (rpcs, bytes) = (self.rpc_total(), self.bytes_total());
-        let st = self.lock();
-        let summary = st.summary.as_ref().expect("begin() was called");
-        summary.passed(Tally {
-            peers: self.inner.n,
+        let begun = self.inner.summary.lock().unwrap().take();
+        let begun = begun.expect("begin() was called");
+        begun.summary.passed(Tally {
+            peers: self.n(),
             clients: 0,
-            rpcs: rpcs - st.rpcs0,
-            ops: st.max_index - st.max_index0,
-            bytes: Some(bytes - st.bytes0),
+            rpcs: self.rpc_total() - begun.rpcs,
+            ops: self.lock().max_index - begun.max_index,
+            bytes: Some(self.bytes_total() - begun.bytes),
         });
+    }
+}
+
+impl Applied {
+    /// Starts peer `me` on its machine as a service would: the service restores its snapshot, then
+    /// creates Raft and reads its apply channel.
+    fn start_peer(
+        self: &Arc<Self>,
+        ends: Vec<ClientEnd>,
+        me: usize,
+        persister: Persister,
+    ) -> RaftPeer {
+        {
+            let mut st = self.state.lock().unwrap();
+            st.last_applied[me] = 0;
+            st.snapshot_given[me] = None;
+            st.saved[me] = Some(persister.clone());
+            let snapshot = persister.read_snapshot();
+            if !snapshot.is_empty()
+                && let Err(e) = ingest_snapshot(&mut st, me, &snapshot, None)
+            {
+                panic!("{e}");
+            }
+        }
+        let (apply_tx, apply_rx) = mpsc::channel(1);
+        let rf = Raft::new(ends, me, persister, apply_tx);
+        labrpc::spawn(self.clone().applier(me, rf.clone(), apply_rx));
+        RaftPeer { rf }
+    }
+
+    /// Reads peer `i`'s applies and checks each (the service above Raft, running on i's node).
+    async fn applier(self: Arc<Self>, i: usize, rf: Raft, mut apply_rx: mpsc::Receiver<ApplyMsg>) {
+        while let Some(msg) = apply_rx.recv().await {
+            let result = match msg {
+                ApplyMsg::Command { index, command } => self.apply_command(i, index, command),
+                ApplyMsg::Snapshot {
+                    index, snapshot, ..
+                } if self.snapshot => self.apply_snapshot(i, index, &snapshot).map(|()| None),
+                // Beyond 6.5840, which ignores it: without a service that snapshots, a correct
+                // Raft has no snapshot to deliver.
+                ApplyMsg::Snapshot { index, .. } => Err(format!(
+                    "server {i} delivered a snapshot through index {index}, but no service in this \
+                     test ever made a snapshot (Raft may only pass on snapshots that came from a \
+                     service's Raft::snapshot)"
+                )),
+            };
+            match result {
+                Ok(Some((index, snapshot))) => rf.snapshot(index, snapshot),
+                Ok(None) => {}
+                Err(e) => {
+                    sim::fail(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Checks one applied command; in snapshot mode returns the snapshot to give Raft.
+    fn apply_command(
+        &self,
+        i: usize,
+        index: u64,
+        command: Vec<u8>,
+    ) -> Result<Option<(u64, Vec<u8>)>, String> {
+        let mut st = self.state.lock().unwrap();
+        if self.snapshot && index != st.last_applied[i] + 1 {
+            return Err(format!(
+                "server {i} applied index {index}, but the next index to apply was {}: commands \
+                 must reach the apply channel in index order, without gaps, and continue right \
+                 after any snapshot delivered before them",
+                st.last_applied[i] + 1
+            ));
+        }
+        for j in 0..self.n {
+            if let Some(other) = st.logs[j].get(&index)
+                && *other != command
+            {
+                let (new, old) = (show(&command), show(other));
+                return Err(if j == i {
+                    format!(
+                        "server {i} applied {new} at index {index}, but before it restarted it \
+                         had applied {old} there: a committed entry must survive a restart"
+                    )
+                } else {
+                    format!(
+                        "server {i} applied {new} at index {index}, but server {j} applied {old} \
+                         there: two peers committed different commands at the same index"
+                    )
+                });
+            }
+        }
+        let prev_ok = st.logs[i].contains_key(&(index - 1));
+        st.logs[i].insert(index, command);
+        st.max_index = st.max_index.max(index);
+        if index > 1 && !prev_ok {
+            return Err(format!(
+                "server {i} applied index {index} before index {}: commands must reach the apply \
+                 channel in index order",
+                index - 1
+            ));
+        }
+        st.last_applied[i] = index;
+        if !self.snapshot || !(index + 1).is_multiple_of(SNAPSHOT_INTERVAL) {
+            return Ok(None);
+        }
+        if let Some(given) = st.snapshot_given[i] {
+            check_snapshot_saved(&st, i, given)?;
+        }
+        st.snapshot_given[i] = Some(index);
+        let xlog = (0..=index).map(|j| st.logs[i].get(&j).cloned()).collect();
+        let snapshot: TesterSnapshot = (index, xlog);
+        let snapshot = codec::encode(&snapshot).expect("snapshots encode");
+        Ok(Some((index, snapshot)))
+    }
+
+    /// Checks a snapshot from the apply channel and makes it what peer `i` has applied.
+    fn apply_snapshot(&self, i: usize, index: u64, snapshot: &[u8]) -> Result<(), String> {
+        let mut st = self.state.lock().unwrap();
+        // Beyond 6.5840: the original takes any snapshot, even one that undoes applied commands.
+        if index < st.last_applied[i] {
+            return Err(format!(
+                "server {i} delivered a snapshot through index {index} after it had applied index \
+                 {}: a snapshot must not take the service back to an earlier state",
+                st.last_applied[i]
+            ));
+        }
+        ingest_snapshot(&mut st, i, snapshot, Some(index))
     }
 }
 
@@ -744,7 +725,10 @@ fn decode_snapshot(snapshot: &[u8]) -> Result<TesterSnapshot, codec::CodecError>
 /// passed most 3D tests: by the time the service makes its next snapshot, the one it gave peer
 /// `i` through index `given` (or a later one) must be in the peer's persisted state.
 fn check_snapshot_saved(st: &State, i: usize, given: u64) -> Result<(), String> {
-    let saved = st.saved[i].read_snapshot();
+    let saved = st.saved[i]
+        .as_ref()
+        .map(Persister::read_snapshot)
+        .unwrap_or_default();
     let covers = match decode_snapshot(&saved) {
         Ok((last_included, _)) if last_included >= given => return Ok(()),
         Ok((last_included, _)) => format!("covers only index {last_included}"),

@@ -5,23 +5,21 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use kvraft::tester::Group;
-use labrpc::{Network, sim};
-use shardkv::ctrler::{Clerk, Config, CtrlerServer, Gid, NSHARDS};
+use labrpc::Network;
+use shardkv::ctrler::{Clerk, Config, Gid, NSHARDS};
+use tests::group::Group;
 use tests::summary::{Summary, Tally};
 use tokio::time::{Duration, sleep};
 
-use crate::harness::{SERVERS, ctrler_clerk, ctrler_group};
+use crate::harness::{CtrlerReplica, SERVERS, ctrler_clerk, ctrler_group};
 
 /// Runs one controller test on a fresh group of three controller servers.
 fn run<F, Fut>(test: F)
 where
-    F: Fn(Network, Group<CtrlerServer>) -> Fut,
+    F: Fn(Network, Group<CtrlerReplica>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let thread = std::thread::current();
-    let path = thread.name().unwrap_or("ctrler test");
-    sim::Builder::new(path).package("shardkv").run(|| async {
+    tests::run("shardkv", |_| async {
         let net = Network::new();
         let ctrler = ctrler_group(&net, "ctlr-");
         test(net, ctrler).await;
@@ -143,7 +141,7 @@ fn check_minimal_after_leaves(before: &Config, after: &Config) {
 }
 
 /// The clerks of the concurrent subtests, each in its own task, each doing `work`.
-async fn concurrently<Fut>(ctrler: &Group<CtrlerServer>, work: impl Fn(usize, Clerk) -> Fut)
+async fn concurrently<Fut>(ctrler: &Group<CtrlerReplica>, work: impl Fn(usize, Clerk) -> Fut)
 where
     Fut: Future<Output = ()> + Send + 'static,
 {

@@ -1,18 +1,18 @@
-//! Lab 5's configuration (6.5840's shardkv `config.go`) on Lab 4's Raft-group harness: a
-//! controller group and three shard groups (gids 100, 101, 102) of three servers each on one
-//! network, joins and leaves through a controller clerk, whole-group shutdowns and restarts,
-//! clerks that count and record their operations, and the persisted-size checks.
+//! Lab 5's configuration (6.5840's shardkv `config.go`) on the shared replica-group harness
+//! ([`tests::group`]): a controller group and three shard groups (gids 100, 101, 102) of three
+//! servers each on one network, joins and leaves through a controller clerk, whole-group shutdowns
+//! and restarts, clerks whose operations are counted and recorded, and the persisted-size checks.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kvraft::tester::{Group, fresh_end};
-use labrpc::{ClientEnd, Network, sim};
+use labrpc::{ClientEnd, Network};
 use shardkv::ctrler::{self, CtrlerServer, Gid};
 use shardkv::{Clerk, MakeEnd, ShardKv};
-use tests::kvtest::KvLog;
+use tests::group::{Group, Replica};
+use tests::kvtest::Ops;
 use tests::summary::{Summary, Tally};
 
 /// Servers per group, controller included.
@@ -25,38 +25,75 @@ pub const GIDS: [Gid; 3] = [100, 101, 102];
 pub const LOG_BOUND_FACTOR: usize = 8;
 
 /// Runs one graded test on a fresh controller and three shard groups, none of them joined yet.
-/// The test's name (for messages, the timeline file and the rerun command) is the libtest
-/// thread name.
 pub fn run<F, Fut>(unreliable: bool, maxraftstate: Option<usize>, test: F)
 where
     F: Fn(Cluster) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let thread = std::thread::current();
-    let path = thread.name().unwrap_or("shardkv test");
-    let name = path.rsplit("::").next().unwrap_or(path).to_string();
-    sim::Builder::new(path).package("shardkv").run(|| async {
-        test(Cluster::new(&name, unreliable, maxraftstate)).await;
+    tests::run("shardkv", |name| {
+        test(Cluster::new(name, unreliable, maxraftstate))
     });
 }
 
-/// 6.5840's `make_end`: an end with a fresh random name to the server called `server`, enabled.
+/// A controller server as a group runs it: its Raft peer's service and its own.
+pub struct CtrlerReplica(pub CtrlerServer);
+
+impl Replica for CtrlerReplica {
+    fn register(&self, server: &labrpc::Server) {
+        server.add_service(raft::service(self.0.raft()));
+        server.add_service(ctrler::service(&self.0));
+    }
+
+    fn is_leader(&self) -> bool {
+        self.0.raft().get_state().1
+    }
+
+    fn kill(&self) {
+        self.0.kill();
+    }
+}
+
+/// A shard group's server as its group runs it: its Raft peer's service and its own.
+pub struct ShardReplica(pub ShardKv);
+
+impl Replica for ShardReplica {
+    fn register(&self, server: &labrpc::Server) {
+        server.add_service(raft::service(self.0.raft()));
+        server.add_service(shardkv::service(&self.0));
+    }
+
+    fn is_leader(&self) -> bool {
+        self.0.raft().get_state().1
+    }
+
+    fn kill(&self) {
+        self.0.kill();
+    }
+}
+
+/// 6.5840's `make_end`: a new end to the server called `server`, enabled. Its name says which
+/// server it reaches: `E17->server-101-S2`.
 pub fn make_end(net: &Network) -> MakeEnd {
     let net = net.clone();
+    let made = Arc::new(AtomicU64::new(0));
     Arc::new(move |server: &str| -> ClientEnd {
-        let (name, end) = fresh_end(&net, server);
+        let name = format!("E{}->{server}", made.fetch_add(1, Ordering::Relaxed));
+        let end = net.make_end(&name);
+        net.connect(&name, server);
         net.enable(&name, true);
         end
     })
 }
 
 /// A controller group: three controller servers called `<prefix>S<i>`.
-pub fn ctrler_group(net: &Network, prefix: &str) -> Group<CtrlerServer> {
-    Group::new(net, prefix, SERVERS, CtrlerServer::new)
+pub fn ctrler_group(net: &Network, prefix: &str) -> Group<CtrlerReplica> {
+    Group::new(net, prefix, SERVERS, |ends, me, p| {
+        CtrlerReplica(CtrlerServer::new(ends, me, p))
+    })
 }
 
 /// A clerk of a controller group, with fresh ends to all of its servers.
-pub fn ctrler_clerk(ctrler: &Group<CtrlerServer>) -> ctrler::Clerk {
+pub fn ctrler_clerk(ctrler: &Group<CtrlerReplica>) -> ctrler::Clerk {
     ctrler::Clerk::new(ctrler.make_clerk_ends(&ctrler.all()).ends)
 }
 
@@ -69,16 +106,15 @@ pub struct Cluster {
 struct Inner {
     test: String,
     net: Network,
-    ctrler: Group<CtrlerServer>,
-    groups: Vec<Group<ShardKv>>,
+    ctrler: Group<CtrlerReplica>,
+    groups: Vec<Group<ShardReplica>>,
     maxraftstate: Option<usize>,
     /// The tester's own controller clerk (6.5840's `mck`), one request at a time.
     mck: tokio::sync::Mutex<ctrler::Clerk>,
     make_end: MakeEnd,
-    /// Every recorded operation, and the joins, leaves, shutdowns and restarts, for the timeline.
-    log: KvLog,
-    /// Clerk operations since the test began.
-    ops: AtomicU64,
+    /// Every clerk operation, counted, and recorded with the joins, leaves, shutdowns and
+    /// restarts for the timeline.
+    ops: Ops,
     summary: Mutex<Option<Summary>>,
 }
 
@@ -98,7 +134,16 @@ impl Cluster {
                     SERVERS,
                     move |ends, me, p| {
                         let ctrlers = ctrler.make_clerk_ends(&ctrler.all()).ends;
-                        ShardKv::new(ends, me, p, maxraftstate, gid, ctrlers, make_end.clone())
+                        let make_end = make_end.clone();
+                        ShardReplica(ShardKv::new(
+                            ends,
+                            me,
+                            p,
+                            maxraftstate,
+                            gid,
+                            ctrlers,
+                            make_end,
+                        ))
                     },
                 )
             })
@@ -113,8 +158,7 @@ impl Cluster {
                 maxraftstate,
                 mck: tokio::sync::Mutex::new(mck),
                 make_end,
-                log: KvLog::new(),
-                ops: AtomicU64::new(0),
+                ops: Ops::new(),
                 summary: Mutex::new(None),
             }),
         }
@@ -128,11 +172,11 @@ impl Cluster {
         self.inner.make_end.clone()
     }
 
-    pub fn ctrler(&self) -> &Group<CtrlerServer> {
+    pub fn ctrler(&self) -> &Group<CtrlerReplica> {
         &self.inner.ctrler
     }
 
-    pub fn group(&self, gi: usize) -> &Group<ShardKv> {
+    pub fn group(&self, gi: usize) -> &Group<ShardReplica> {
         &self.inner.groups[gi]
     }
 
@@ -152,7 +196,7 @@ impl Cluster {
     pub fn client_of(&self, ctrlers: Vec<ClientEnd>) -> Client {
         Client {
             clerk: Clerk::new(ctrlers, self.make_end()),
-            cluster: self.clone(),
+            ops: self.inner.ops.clone(),
         }
     }
 
@@ -213,35 +257,14 @@ impl Cluster {
     }
 
     fn annotate(&self, tag: &str, text: &str) {
-        self.inner.log.annotate(tag, text);
+        self.inner.ops.log().annotate(tag, text);
     }
 
     /// 6.5840's `checklogs`: with snapshots, no server's Raft state exceeds 8 × maxraftstate;
     /// without, no server has a snapshot.
     pub fn check_logs(&self) {
-        for (gi, group) in self.inner.groups.iter().enumerate() {
-            let gid = GIDS[gi];
-            match self.inner.maxraftstate {
-                Some(max) => {
-                    let size = group.log_size();
-                    sim::bound(
-                        "Raft state bytes",
-                        size as f64,
-                        (LOG_BOUND_FACTOR * max) as f64,
-                    );
-                    assert!(
-                        size <= LOG_BOUND_FACTOR * max,
-                        "group {gid}: persister.RaftStateSize() {size}, but maxraftstate {max}"
-                    );
-                }
-                None => {
-                    let size = group.snapshot_size();
-                    assert!(
-                        size == 0,
-                        "group {gid}: maxraftstate is None, but snapshot is non-empty ({size} bytes)"
-                    );
-                }
-            }
+        for group in &self.inner.groups {
+            group.check_persisted_sizes(self.inner.maxraftstate, LOG_BOUND_FACTOR);
         }
     }
 
@@ -259,12 +282,12 @@ impl Cluster {
 
     /// Fails the test unless the recorded history is linearizable (writing the timeline if not).
     pub fn check_linearizable(&self) {
-        self.inner.log.check(&self.inner.test);
+        self.inner.ops.log().check(&self.inner.test);
     }
 
     /// Starts the test's summary line, titled as in 6.5840.
     pub fn begin(&self, title: &str) {
-        self.inner.ops.store(0, Ordering::SeqCst);
+        self.inner.ops.reset_count();
         *self.inner.summary.lock().unwrap() = Some(Summary::begin(title));
     }
 
@@ -275,51 +298,34 @@ impl Cluster {
             peers: SERVERS * GIDS.len(),
             clients: 0,
             rpcs: self.inner.net.total_count(),
-            ops: self.inner.ops.load(Ordering::SeqCst),
+            ops: self.inner.ops.count(),
             bytes: None,
         });
     }
 }
 
 /// A clerk as the tests use it: every operation is counted, and recorded in the history under
-/// the row `Some(client)` when asked.
+/// the row `Some(client)` when asked (see [`Ops`]).
 pub struct Client {
     clerk: Clerk,
-    cluster: Cluster,
+    ops: Ops,
 }
 
 impl Client {
     pub async fn get(&mut self, key: &str, record: Option<usize>) -> String {
-        let inner = &self.cluster.inner;
-        inner.ops.fetch_add(1, Ordering::SeqCst);
-        match record {
-            Some(client) => inner.log.get(client, key, self.clerk.get(key)).await,
-            None => self.clerk.get(key).await,
-        }
+        self.ops.get(record, key, self.clerk.get(key)).await
     }
 
     pub async fn put(&mut self, key: &str, value: &str, record: Option<usize>) {
-        let inner = &self.cluster.inner;
-        inner.ops.fetch_add(1, Ordering::SeqCst);
-        match record {
-            Some(client) => {
-                let op = self.clerk.put(key, value);
-                inner.log.put(client, key, value, op).await
-            }
-            None => self.clerk.put(key, value).await,
-        }
+        self.ops
+            .put(record, key, value, self.clerk.put(key, value))
+            .await
     }
 
     pub async fn append(&mut self, key: &str, value: &str, record: Option<usize>) {
-        let inner = &self.cluster.inner;
-        inner.ops.fetch_add(1, Ordering::SeqCst);
-        match record {
-            Some(client) => {
-                let op = self.clerk.append(key, value);
-                inner.log.append(client, key, value, op).await
-            }
-            None => self.clerk.append(key, value).await,
-        }
+        (self.ops)
+            .append(record, key, value, self.clerk.append(key, value))
+            .await
     }
 
     /// Fails the test unless `key` reads as `value` (6.5840's `check`).

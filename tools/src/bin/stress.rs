@@ -71,9 +71,12 @@ fn body() -> anyhow::Result<ExitCode> {
         iterations: args.iterations,
         jobs: args.jobs.unwrap_or_else(tools::cli::default_jobs),
         base_seed,
-        timeout: Duration::from_secs(args.timeout.map_or(lab.timeout_secs, u64::from)),
-        seeded: lab.seeded,
-        exclusive: lab.exclusive,
+        policy: tools::runner::Policy {
+            timeout: Duration::from_secs(args.timeout.map_or(lab.timeout_secs, u64::from)),
+            seeded: lab.seeded,
+            exclusive: lab.exclusive,
+            ..Default::default()
+        },
         log_dir: std::env::current_dir()?.join(&args.logs),
     })?;
     Ok(tools::cli::status(failed == 0))

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::manifest::Lab;
-use crate::runner::{self, BuildFailure, Progress, RunOutcome, RunSpec, TestCase};
+use crate::runner::{self, BuildFailure, Progress, RunOutcome, TestCase};
 
 pub use gradescope::{autograder_zip, results_json, write_results};
 pub use lint::clippy_notes;
@@ -71,9 +71,7 @@ pub struct Options {
 pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Vec<TestResult>> {
     check_reach(tree, options)?;
     let mut results = Vec::new();
-    let mut specs: Vec<(RunSpec, bool)> = Vec::new();
-    // (index into results) for each spec
-    let mut owner = Vec::new();
+    let mut specs = Vec::new();
     for lab in labs {
         let cases: Vec<TestCase> = match build(tree, lab, options)? {
             Ok(cases) => cases,
@@ -85,33 +83,32 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
                 continue;
             }
         };
+        let policy = runner::Policy {
+            timeout: Duration::from_secs(lab.timeout_secs),
+            seeded: lab.seeded,
+            exclusive: lab.exclusive,
+            env: Vec::new(),
+            limits: options.limits.clone(),
+            require_evidence: true,
+        };
         let runs = options.runs.unwrap_or(lab.runs);
         for (part, name, points) in lab.graded_tests() {
             let case = runner::find(&cases, &lab.krate, name)?;
-            results.push(new_result(
-                lab,
-                &part.id,
-                name,
-                points,
-                case.full_name.clone(),
-            ));
-            for k in 0..runs {
-                let timeout = Duration::from_secs(lab.timeout_secs);
-                let mut spec = runner::spec(case, k, options.base_seed, lab.seeded, timeout);
-                spec.limits = options.limits.clone();
-                spec.require_evidence = true;
-                specs.push((spec, lab.exclusive));
-                owner.push(results.len() - 1);
-            }
+            let full_name = case.full_name.clone();
+            results.push(new_result(lab, &part.id, name, points, full_name));
+            specs.extend((0..runs).map(|k| runner::spec(case, k, options.base_seed, &policy)));
         }
     }
     let started = Instant::now();
     let mut progress = Progress::new(specs.len());
     let outcomes = runner::run_all(&specs, options.jobs, |i, outcome| {
-        progress.tick(outcome.passed, &specs[i].0.case.short_name);
+        progress.tick(outcome.passed, &specs[i].case.short_name);
     });
-    for ((spec, _), (outcome, &result)) in specs.iter().zip(outcomes.into_iter().zip(&owner)) {
-        results[result].runs.push((spec.seed, outcome));
+    for (spec, outcome) in specs.iter().zip(outcomes) {
+        let result = (results.iter_mut())
+            .find(|r| r.package == spec.case.package && r.full_name == spec.case.full_name)
+            .expect("every run is of a graded test");
+        result.runs.push((spec.seed, outcome));
     }
     eprintln!(
         "ran {} runs in {:.1} s",

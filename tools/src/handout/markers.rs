@@ -9,6 +9,14 @@
 //!
 //! The region is replaced by the `// STUB:` lines right after it (their text, at their
 //! indentation; an empty `// STUB:` line gives an empty line), or by `todo!()` if there are none.
+//! Lines the handout has and the reference does not (an `#[allow(dead_code)]` for fields the stubs
+//! do not read yet) stand alone, outside any region:
+//!
+//! ```text
+//! // STUB ONLY: #[allow(dead_code)]
+//! pub struct Clerk {
+//! ```
+//!
 //! Markers must be exactly these comments on lines of their own: a near miss such as
 //! `//BEGIN SOLUTION` is an error rather than a region that silently leaks into the handout.
 
@@ -17,6 +25,7 @@ use std::fmt;
 const BEGIN: &str = "// BEGIN SOLUTION";
 const END: &str = "// END SOLUTION";
 const STUB: &str = "// STUB:";
+const STUB_ONLY: &str = "// STUB ONLY:";
 /// What a region without stub lines becomes (spelled in two pieces so that searches for
 /// unfinished code in the reference do not find the generator itself).
 const DEFAULT_STUB: &str = concat!("todo", "!()");
@@ -73,7 +82,7 @@ pub fn strip(file: &str, text: &str) -> Result<Option<String>, MarkerError> {
                 .get(i + 1)
                 .filter(|l| l.trim_start().starts_with(STUB))
             {
-                stubs.push(stub_text(next));
+                stubs.push(stub_text(next, STUB));
                 i += 1;
             }
             if stubs.is_empty() {
@@ -81,6 +90,19 @@ pub fn strip(file: &str, text: &str) -> Result<Option<String>, MarkerError> {
                 stubs.push(format!("{indent}{DEFAULT_STUB}"));
             }
             out.extend(stubs);
+        } else if trimmed.starts_with(STUB_ONLY) {
+            if let Some(open) = region_start {
+                return Err(err(
+                    number,
+                    format!(
+                        "a STUB ONLY line inside the solution region opened at line {open}: it \
+                         stands outside regions (a region's stub lines are `{STUB}` lines after \
+                         its END SOLUTION)"
+                    ),
+                ));
+            }
+            out.push(stub_text(line, STUB_ONLY));
+            found = true;
         } else if trimmed.starts_with(STUB) {
             return Err(err(
                 number,
@@ -109,9 +131,9 @@ fn indentation(line: &str) -> &str {
     &line[..line.len() - line.trim_start().len()]
 }
 
-/// `    // STUB: let x = 1;` gives `    let x = 1;`.
-fn stub_text(line: &str) -> String {
-    let rest = &line.trim_start()[STUB.len()..];
+/// `    // STUB: let x = 1;` gives `    let x = 1;` (`marker` is `// STUB:` or `// STUB ONLY:`).
+fn stub_text(line: &str, marker: &str) -> String {
+    let rest = &line.trim_start()[marker.len()..];
     let rest = rest.strip_prefix(' ').unwrap_or(rest);
     if rest.is_empty() {
         String::new()
@@ -144,6 +166,20 @@ mod tests {
             format!(
                 "fn a() {{\n    let _ = 1;\n\n        nested();\n}}\nfn b() -> u8 {{\n    {DEFAULT_STUB}\n}}"
             )
+        );
+    }
+
+    #[test]
+    fn stub_only_lines_appear_in_the_handout_alone() {
+        let text = "// STUB ONLY: #[allow(dead_code)]\n    // STUB ONLY:\npub struct A;\n";
+        assert_eq!(strip_ok(text), "#[allow(dead_code)]\n\npub struct A;\n");
+        let inside = "// BEGIN SOLUTION\n// STUB ONLY: x\n// END SOLUTION\n";
+        let e = strip("f.rs", inside).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message
+                .contains("inside the solution region opened at line 1"),
+            "{e}"
         );
     }
 

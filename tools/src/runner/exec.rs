@@ -15,13 +15,24 @@ use super::TestCase;
 use super::process::{self, Limits};
 use super::watch::{Seen, Verdict, Watcher};
 
-/// What to run.
+/// What to run: one test, on one seed, as a policy says.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     pub case: TestCase,
     /// `LAB_SEED` for simulated tests; `None` for tests that take no seed.
     pub seed: Option<u64>,
+    pub policy: Policy,
+}
+
+/// How a tool runs tests: the same for every run of a lab in a grading, or of a stress session.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The wall-clock limit of one run.
     pub timeout: Duration,
+    /// Whether the tests take a seed (simulated ones do; Lab 1's real processes do not).
+    pub seeded: bool,
+    /// Run alone, after all the others (tests that measure parallelism).
+    pub exclusive: bool,
     /// Extra environment, e.g. `LAB_LOG=1` when capturing a failing run's logs.
     pub env: Vec<(String, String)>,
     pub limits: Limits,
@@ -54,6 +65,7 @@ const DRAIN: Duration = Duration::from_secs(2);
 
 /// Runs `spec` to completion or to its time limit.
 pub fn run_one(spec: &RunSpec) -> RunOutcome {
+    let policy = &spec.policy;
     let secret = format!("{:032x}", rand::random::<u128>());
     let mut cmd = Command::new(&spec.case.binary);
     cmd.args(["--exact", &spec.case.full_name, "--test-threads=1"])
@@ -70,16 +82,16 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
         Some(seed) => cmd.env("LAB_SEED", seed.to_string()),
         None => cmd.env_remove("LAB_SEED"),
     };
-    for (k, v) in &spec.env {
+    for (k, v) in &policy.env {
         cmd.env(k, v);
     }
-    process::confine(&mut cmd, &spec.limits);
+    process::confine(&mut cmd, &policy.limits);
 
     let start = Instant::now();
     let mut child = match process::spawn(&mut cmd) {
         Ok(child) => child,
         Err(e) => {
-            let reason = match &spec.limits.run_as {
+            let reason = match &policy.limits.run_as {
                 None => format!("cannot start {}: {e}", spec.case.binary.display()),
                 Some(user) => format!(
                     "cannot start {} as user {}: {e} (that user must be able to read the project \
@@ -116,7 +128,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     let ended = loop {
         match process::wait(pid, false) {
             Ok(Some(ended)) => break Some(ended),
-            Ok(None) if start.elapsed() >= spec.timeout => {
+            Ok(None) if start.elapsed() >= policy.timeout => {
                 timed_out = true;
                 process::kill(pid);
                 break process::wait(pid, true).ok().flatten();
@@ -136,7 +148,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     }
 
     let seen = watcher.seen();
-    let verdict = judge(spec, timed_out, ended.as_ref(), &seen);
+    let verdict = judge(policy, timed_out, ended.as_ref(), &seen);
     let virtual_ms = match &seen.verdict {
         Some(Verdict::Passed { virtual_ms } | Verdict::Failed { virtual_ms, .. }) => *virtual_ms,
         None => None,
@@ -155,7 +167,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
 
 /// Passed, or why not: from the harness's own evidence, else from how the process ended.
 fn judge(
-    spec: &RunSpec,
+    policy: &Policy,
     timed_out: bool,
     ended: Option<&process::Ended>,
     seen: &Seen,
@@ -163,7 +175,7 @@ fn judge(
     if timed_out {
         return Err(format!(
             "timed out: killed after its wall-clock limit of {} s",
-            spec.timeout.as_secs()
+            policy.timeout.as_secs()
         ));
     }
     let Some(ended) = ended else {
@@ -181,8 +193,8 @@ fn judge(
              reporting the test as passed",
             ended_how(status)
         )),
-        None if !spec.require_evidence && status.success() && seen.libtest_passed => Ok(()),
-        None => Err(match (status.signal(), spec.limits.memory_bytes) {
+        None if !policy.require_evidence && status.success() && seen.libtest_passed => Ok(()),
+        None => Err(match (status.signal(), policy.limits.memory_bytes) {
             (Some(_), Some(limit)) if out_of_memory(ended, seen, limit) => format!(
                 "out of memory: the run exceeded its memory limit of {} MiB",
                 limit >> 20

@@ -19,7 +19,7 @@ pub use build::{
     find, run_within,
 };
 pub use copies::CopiesClaim;
-pub use exec::{RunOutcome, RunSpec, run_one};
+pub use exec::{Policy, RunOutcome, RunSpec, run_one};
 pub use pool::{parallel_map, run_all};
 pub use process::{Limits, User, is_root};
 pub use progress::Progress;
@@ -31,20 +31,13 @@ pub fn seed_for(base: u64, test: &str, k: u32) -> u64 {
 }
 
 /// Run `k` of `case` in a session started from `base_seed` (no seed for tests that take none).
-pub fn spec(
-    case: &TestCase,
-    k: u32,
-    base_seed: u64,
-    seeded: bool,
-    timeout: std::time::Duration,
-) -> RunSpec {
+pub fn spec(case: &TestCase, k: u32, base_seed: u64, policy: &Policy) -> RunSpec {
     RunSpec {
         case: case.clone(),
-        seed: seeded.then(|| seed_for(base_seed, &case.full_name, k)),
-        timeout,
-        env: Vec::new(),
-        limits: Limits::default(),
-        require_evidence: false,
+        seed: policy
+            .seeded
+            .then(|| seed_for(base_seed, &case.full_name, k)),
+        policy: policy.clone(),
     }
 }
 

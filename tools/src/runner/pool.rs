@@ -6,23 +6,23 @@ use std::sync::{Arc, Mutex};
 use super::{RunOutcome, RunSpec, run_one};
 
 /// Runs every spec on `parallel` worker threads (each waits on one test process) and calls
-/// `done` on this thread as each finishes, in completion order. Specs marked `exclusive` run
-/// afterwards, one at a time. Returns the outcomes in the order of `specs`.
+/// `done` on this thread as each finishes, in completion order. Specs whose policy is
+/// `exclusive` run afterwards, one at a time. Returns the outcomes in the order of `specs`.
 pub fn run_all(
-    specs: &[(RunSpec, bool)],
+    specs: &[RunSpec],
     parallel: usize,
     mut done: impl FnMut(usize, &RunOutcome),
 ) -> Vec<RunOutcome> {
     let mut outcomes: Vec<Option<RunOutcome>> = vec![None; specs.len()];
     for exclusive in [false, true] {
         let batch: Vec<usize> = (0..specs.len())
-            .filter(|&i| specs[i].1 == exclusive)
+            .filter(|&i| specs[i].policy.exclusive == exclusive)
             .collect();
         let workers = if exclusive { 1 } else { parallel };
         let finished = parallel_map(
             &batch,
             workers,
-            |&i| run_one(&specs[i].0),
+            |&i| run_one(&specs[i]),
             |k, outcome| done(batch[k], outcome),
         );
         for (i, outcome) in batch.into_iter().zip(finished) {

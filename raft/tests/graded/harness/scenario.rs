@@ -19,11 +19,11 @@ impl Config {
     /// both directions, `i != j`). A peer linked to nobody counts as disconnected. Call it again
     /// after restarting a peer: a new instance starts with all its links cut.
     pub fn set_links(&self, linked: impl Fn(usize, usize) -> bool) {
-        let n = self.inner.n;
-        let mut st = self.lock();
+        let n = self.n();
+        let up = |i: usize, j: usize| linked(i, j) && linked(j, i);
         let cut: Vec<String> = (0..n)
             .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
-            .filter(|&(i, j)| !(linked(i, j) && linked(j, i)))
+            .filter(|&(i, j)| !up(i, j))
             .map(|(i, j)| format!("S{i}-S{j}"))
             .collect();
         dlog!(
@@ -35,15 +35,17 @@ impl Config {
                 cut.join(" ")
             }
         );
+        let group = &self.inner.group;
+        let mut connected = self.connected();
         for i in 0..n {
-            let any = (0..n).any(|j| j != i && linked(i, j) && linked(j, i));
-            st.connected[i] = any;
-            if st.end_names[i].is_empty() {
-                continue;
-            }
-            for j in 0..n {
-                let up = i == j && any || i != j && linked(i, j) && linked(j, i);
-                self.inner.net.enable(&st.end_names[i][j], up);
+            // A peer linked to nobody counts as disconnected, and its link to itself goes too.
+            connected[i] = (0..n).any(|j| j != i && up(i, j));
+            for j in i..n {
+                if i == j && connected[i] || i != j && up(i, j) {
+                    group.connect(i, &[j]);
+                } else {
+                    group.disconnect(i, &[j]);
+                }
             }
         }
     }
