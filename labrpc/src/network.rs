@@ -5,6 +5,8 @@
 //! - Unreliable: each request waits 0-26 ms, then 10% of requests are lost before the handler
 //!   runs and 10% of replies are lost after it ran. Replies take the same seeded latency.
 //! - Long reordering: 2/3 of replies are held back 200-2199 ms (skewed towards the short end).
+//! - A latency range (`set_latency`, beyond 6.5840; Lab 6 uses 1-10 ms): every message takes a
+//!   seeded latency drawn uniformly from it.
 //! - A call on a disabled or unconnected end, or to a deleted server, fails after 0-99 ms, or after
 //!   0-6999 ms with long delays on.
 //! - While a handler runs, the caller waits only as long as the server is alive and the end
@@ -51,6 +53,8 @@ struct State {
     reliable: bool,
     long_delays: bool,
     long_reordering: bool,
+    /// Every message's latency in ms, uniform in this range, instead of the default.
+    latency: Option<(u64, u64)>,
     end_ids: HashMap<String, usize>,
     ends: Vec<EndSlot>,
     server_ids: HashMap<String, usize>,
@@ -85,6 +89,7 @@ struct Admitted {
     server: Server,
     reliable: bool,
     long_reordering: bool,
+    latency: Option<(u64, u64)>,
 }
 
 impl Default for Network {
@@ -140,6 +145,14 @@ impl Network {
     /// Hold 2/3 of the replies back for 200-2199 ms.
     pub fn set_long_reordering(&self, long_reordering: bool) {
         self.inner.state.lock().unwrap().long_reordering = long_reordering;
+    }
+
+    /// Every message (request and reply) takes a seeded latency drawn uniformly from
+    /// `min_ms..=max_ms` instead of the default 0-2 ms, as a wide-area store's would (Lab 6 uses
+    /// 1-10 ms). Unreliable requests keep their 0-26 ms.
+    pub fn set_latency(&self, min_ms: u64, max_ms: u64) {
+        assert!(min_ms <= max_ms, "set_latency: {min_ms} ms > {max_ms} ms");
+        self.inner.state.lock().unwrap().latency = Some((min_ms, max_ms));
     }
 
     pub fn is_reliable(&self) -> bool {
@@ -320,6 +333,7 @@ impl ClientEnd {
                     server,
                     reliable: st.reliable,
                     long_reordering: st.long_reordering,
+                    latency: st.latency,
                 }),
                 _ => Err((slot.name.clone(), st.long_delays)),
             }
@@ -345,11 +359,11 @@ impl Inner {
 
     /// How long one message travels: the seeded latency every message takes, or on an
     /// unreliable network 0-26 ms for a request, as in 6.5840.
-    fn travel_time(&self, unreliable_request: bool) -> Duration {
-        if unreliable_request {
-            Duration::from_millis(self.random(27))
-        } else {
-            sim::latency(&mut *self.rng.lock().unwrap())
+    fn travel_time(&self, unreliable_request: bool, latency: Option<(u64, u64)>) -> Duration {
+        match (unreliable_request, latency) {
+            (true, _) => Duration::from_millis(self.random(27)),
+            (false, Some((min, max))) => Duration::from_millis(min + self.random(max - min + 1)),
+            (false, None) => sim::latency(&mut *self.rng.lock().unwrap()),
         }
     }
 
@@ -370,7 +384,7 @@ impl Inner {
         args: Vec<u8>,
     ) -> Result<Vec<u8>, RpcError> {
         let ev = |event, len| trace(event, req.end, &req.end_name, &req.target, &method, len);
-        let delay = self.travel_time(!req.reliable);
+        let delay = self.travel_time(!req.reliable, req.latency);
         if !req.reliable && self.random(1000) < 100 {
             sleep(delay).await;
             ev(Event::DropRequest, args.len());
@@ -432,7 +446,7 @@ impl Inner {
             let extra = self.random(1 + self.random(2000));
             sleep(Duration::from_millis(200 + extra)).await;
         } else {
-            let delay = self.travel_time(false);
+            let delay = self.travel_time(false, req.latency);
             if !delay.is_zero() {
                 sleep(delay).await;
             }

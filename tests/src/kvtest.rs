@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::lincheck::kv::{KvInput, KvModel, KvOutput};
-use crate::lincheck::{self, CheckResult, Recorder, Span};
+use crate::lincheck::{self, CheckResult, History, Recorder, Span};
 
 /// The history of a KV test, shared by all of its client tasks (clones record into one log).
 #[derive(Clone, Default)]
@@ -75,6 +75,40 @@ impl KvLog {
         old
     }
 
+    /// Runs `op`, a clerk's `get(key)` that can fail (Lab 6): recorded when it returns a value;
+    /// a read that failed took no effect and is left out.
+    pub async fn get_fallible<E>(
+        &self,
+        client: usize,
+        key: &str,
+        op: impl Future<Output = Result<String, E>>,
+    ) -> Result<String, E> {
+        let pending = self.recorder.invoke(client, KvInput::get(key));
+        let result = op.await;
+        if let Ok(value) = &result {
+            pending.complete(KvOutput::new(value));
+        }
+        result
+    }
+
+    /// Runs `op`, a clerk's `put(key, value)` that can fail (Lab 6): a put that failed may still
+    /// have taken effect, so it is recorded with an unknown outcome.
+    pub async fn put_fallible<E>(
+        &self,
+        client: usize,
+        key: &str,
+        value: &str,
+        op: impl Future<Output = Result<(), E>>,
+    ) -> Result<(), E> {
+        let pending = self.recorder.invoke(client, KvInput::put(key, value));
+        let result = op.await;
+        match result {
+            Ok(()) => pending.complete(KvOutput::default()),
+            Err(_) => pending.unknown(KvOutput::default()),
+        }
+        result
+    }
+
     /// Marks an instant on the timeline (e.g. `("crash", "server 2 crashed")`).
     pub fn annotate(&self, tag: &str, text: &str) {
         self.recorder.annotate(tag, text);
@@ -92,6 +126,12 @@ impl KvLog {
 
     pub fn is_empty(&self) -> bool {
         self.recorder.is_empty()
+    }
+
+    /// A copy of the history recorded so far (for a test that expects a verdict other than
+    /// linearizable).
+    pub fn history(&self) -> History<KvInput, KvOutput> {
+        self.recorder.history()
     }
 
     /// Checks the history recorded so far; fails the test `test` (with a timeline) unless it is

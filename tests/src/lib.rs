@@ -5,6 +5,8 @@
 //! - [`run`]: the prologue of every simulated graded test (its name, seeds and simulator).
 //! - [`group`]: one replica group of servers on the simulated network, with the crashes,
 //!   restarts and partitions 6.5840's testers make; every replicated lab's harness runs on it.
+//! - [`convergence`]: the check that an eventually consistent store lost no acknowledged write
+//!   once the faults stopped (Lab 6), with its HTML page.
 //! - [`kvtest`]: the pieces of the KV test harness shared by Labs 2, 4 and 5 (counting and
 //!   recording clerk operations, checking the history, the append-element checks).
 //! - [`summary`]: the one-line, 6.5840-style summary every graded test prints.
@@ -13,6 +15,7 @@
 //! The course's tools (grader, handout, stress runner, log viewer, `lincheck` command) are in the
 //! `tools` crate, so that building a lab's tests does not build their dependencies.
 
+pub mod convergence;
 pub mod group;
 pub mod kvtest;
 pub mod lincheck;

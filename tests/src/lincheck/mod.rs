@@ -36,7 +36,7 @@ pub mod kv;
 pub mod kv_whole;
 mod model;
 pub mod register;
-mod report;
+pub(crate) mod report;
 mod search;
 mod sort;
 pub mod timeline;

@@ -40,7 +40,7 @@ fn timeout() -> Duration {
 
 /// Where the timeline of `test` goes: `LAB_VIS_FILE`, or `<tmp>/<test>-seed<seed>.html` so that a
 /// replay of the same seed overwrites its own file.
-fn timeline_path(test: &str) -> PathBuf {
+pub(crate) fn timeline_path(test: &str) -> PathBuf {
     if let Ok(path) = std::env::var("LAB_VIS_FILE") {
         return PathBuf::from(path);
     }

@@ -1,0 +1,124 @@
+//! The clerk: sends each request to a node, which coordinates it. Any node will do; one that
+//! cannot be reached is skipped for the next.
+
+use labrpc::ClientEnd;
+
+use crate::{DynamoError, Options};
+// BEGIN SOLUTION
+use labrpc::RpcError;
+
+use crate::common::{GetArgs, GetReply, PutArgs, PutReply};
+// END SOLUTION
+// STUB: // Your imports here (6A), e.g. crate::common::{GetArgs, GetReply, PutArgs, PutReply}.
+
+/// A client of the store, with the quorum and mode its requests use.
+// STUB ONLY: // The stubs below do not read every field yet: remove the next line when they do.
+// STUB ONLY: #[allow(dead_code)]
+pub struct Clerk {
+    /// Ends to the nodes this clerk may use.
+    nodes: Vec<ClientEnd>,
+    options: Options,
+    /// This clerk's identity in its writes (see [`PutArgs`]), and the number of its last write.
+    id: u64,
+    seq: u64,
+    // BEGIN SOLUTION
+    /// The node to try first: the one that answered last time.
+    next: usize,
+    // END SOLUTION
+    // STUB:
+}
+
+// BEGIN SOLUTION
+/// How many times a clerk resends a write to the same coordinator before it takes the node for
+/// unreachable. A resend to the same node is safe (it recognises the write and stores it with the
+/// stamp it chose the first time); a write sent anew through another node gets a new stamp and
+/// could, if the first one did take effect, undo a write made in between. Ten losses in a row on
+/// the lossy network (one request or reply in ten is lost) almost never happen to a live node.
+const SAME_NODE_ATTEMPTS: usize = 10;
+// END SOLUTION
+// STUB:
+
+impl Clerk {
+    pub fn new(nodes: Vec<ClientEnd>, options: Options) -> Clerk {
+        // BEGIN SOLUTION
+        // Clerks start at different nodes, so that coordination spreads over the ring.
+        let next = labrpc::rand::random_range(0..nodes.len().max(1));
+        Clerk {
+            nodes,
+            options,
+            id: labrpc::rand::random(),
+            seq: 0,
+            next,
+        }
+        // END SOLUTION
+        // STUB: // Your code here (6A).
+        // STUB: Clerk { nodes, options, id: labrpc::rand::random(), seq: 0 }
+    }
+
+    /// The value of `key` (`""` if it was never written), or why it could not be read.
+    pub async fn get(&mut self, key: &str) -> Result<String, DynamoError> {
+        // BEGIN SOLUTION
+        let args = GetArgs {
+            key: key.to_string(),
+            options: self.options,
+        };
+        self.call::<_, GetReply>("Dynamo.Get", &args, 1)
+            .await?
+            .result
+        // END SOLUTION
+        // STUB: // Your code here (6A): call a node's "Dynamo.Get" with GetArgs.
+        // STUB: let _ = key;
+        // STUB: Err(DynamoError::NoCoordinator)
+    }
+
+    /// Stores `value` under `key`. An error means the write may or may not have taken effect.
+    pub async fn put(&mut self, key: &str, value: &str) -> Result<(), DynamoError> {
+        // BEGIN SOLUTION
+        self.seq += 1;
+        let args = PutArgs {
+            key: key.to_string(),
+            value: value.to_string(),
+            options: self.options,
+            clerk: self.id,
+            seq: self.seq,
+        };
+        (self
+            .call::<_, PutReply>("Dynamo.Put", &args, SAME_NODE_ATTEMPTS)
+            .await?)
+            .result
+        // END SOLUTION
+        // STUB: // Your code here (6A): call a node's "Dynamo.Put" with PutArgs.
+        // STUB: let _ = (key, value);
+        // STUB: Err(DynamoError::NoCoordinator)
+    }
+    // BEGIN SOLUTION
+
+    /// Sends the request to one node after another until one answers, giving each node
+    /// `attempts` tries: a coordinator always answers (within its quorum timeout), so only
+    /// unreachable nodes are skipped.
+    async fn call<A, R>(
+        &mut self,
+        method: &str,
+        args: &A,
+        attempts: usize,
+    ) -> Result<R, DynamoError>
+    where
+        A: serde::Serialize,
+        R: serde::de::DeserializeOwned,
+    {
+        for _ in 0..self.nodes.len() {
+            for _ in 0..attempts {
+                match self.nodes[self.next].call::<A, R>(method, args).await {
+                    Ok(reply) => return Ok(reply),
+                    Err(RpcError::Unavailable) => {}
+                    // A programming error: the run has already failed with its message.
+                    Err(_) => return Err(DynamoError::NoCoordinator),
+                }
+            }
+            self.next = (self.next + 1) % self.nodes.len();
+        }
+        Err(DynamoError::NoCoordinator)
+    }
+    // END SOLUTION
+    // STUB:
+}

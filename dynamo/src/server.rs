@@ -1,0 +1,680 @@
+//! The node: every node is a replica of the keys its ring places on it, and coordinates any
+//! client request it receives. There is no leader.
+//!
+//! Rules of the simulator (see docs/labrpc.md): time only from `tokio::time`, randomness only from
+//! `labrpc::rand`, tasks only through `labrpc::spawn`, and never hold a `std::sync::Mutex` guard
+//! across an `.await`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use labrpc::{ClientEnd, Persister, Service};
+
+use crate::common::{GetArgs, GetReply, PutArgs, PutReply};
+use crate::{NodeId, Ring};
+// BEGIN SOLUTION
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+
+use labrpc::{codec, dlog};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant, sleep, timeout_at};
+
+use crate::common::{ReadArgs, ReadReply, Versioned, WriteArgs, WriteReply};
+use crate::{
+    DynamoError, HANDOFF_INTERVAL, Mode, Options, QUORUM_TIMEOUT, REPAIR_WAIT, Stamp, wall_clock,
+};
+// END SOLUTION
+// STUB: // Your imports here (6A, 6B).
+
+/// The node's RPC service, registered by the tester: `Dynamo.Get` and `Dynamo.Put` from clerks,
+/// and your own methods between nodes.
+pub fn service(node: &DynamoNode) -> Service<DynamoNode> {
+    // BEGIN SOLUTION
+    Service::new("Dynamo", node.clone())
+        .handle(
+            "Get",
+            |node, args: GetArgs| async move { node.get(args).await },
+        )
+        .handle(
+            "Put",
+            |node, args: PutArgs| async move { node.put(args).await },
+        )
+        .handle(
+            "Read",
+            |node, args: ReadArgs| async move { node.read(args) },
+        )
+        .handle(
+            "Write",
+            |node, args: WriteArgs| async move { node.write(args) },
+        )
+    // END SOLUTION
+    // STUB: // Your code here (6A): register your own methods between nodes too.
+    // STUB: Service::new("Dynamo", node.clone())
+    // STUB:     .handle("Get", |node, args: GetArgs| async move { node.get(args).await })
+    // STUB:     .handle("Put", |node, args: PutArgs| async move { node.put(args).await })
+}
+
+/// A handle to one node. Clones refer to the same node, so tasks and RPC handlers each hold one.
+#[derive(Clone)]
+pub struct DynamoNode {
+    inner: Arc<Inner>,
+}
+
+// STUB ONLY: // The stubs below do not read every field yet: remove the next line when they do.
+// STUB ONLY: #[allow(dead_code)]
+struct Inner {
+    me: NodeId,
+    dead: AtomicBool,
+    // BEGIN SOLUTION
+    /// Ends to every node (`peers[me]` is this one).
+    peers: Vec<ClientEnd>,
+    persister: Persister,
+    state: Mutex<State>,
+    /// Per clerk, its latest write this node coordinated, with the copy it made of it: a resent
+    /// write is stored again with the same stamp, never as a new write.
+    recent: Mutex<BTreeMap<u64, (u64, Versioned)>>,
+    // END SOLUTION
+    // STUB: // Your data here (6A, 6B).
+}
+// BEGIN SOLUTION
+
+/// How long a coordinator waits before it asks a replica again, after a request got no answer.
+const RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+/// Everything a node keeps, all of it persisted: a restarted node has its keys, the copies it
+/// owes, and the ring it last knew (to see what a ring change while it was down moved).
+#[derive(Debug, Serialize, Deserialize)]
+struct State {
+    ring: Ring,
+    /// The keys this node is a home replica of.
+    store: BTreeMap<String, Versioned>,
+    /// Copies this node owes other nodes, by key and the node owed: hints it keeps for a home
+    /// replica it stood in for, and keys a ring change gave to other nodes. The handoff task
+    /// delivers them and forgets each once its node has stored it.
+    owed: BTreeMap<String, BTreeMap<NodeId, Versioned>>,
+    /// The highest stamp counter this node has given a write: two writes it coordinates never
+    /// share a stamp, even when both read the same newest one (or it restarted in between).
+    clock: u64,
+}
+
+/// Keeps `incoming` in `slot` unless what is there is at least as new.
+fn keep_newer(slot: &mut Option<Versioned>, incoming: Versioned) {
+    if slot.as_ref().is_none_or(|old| old.stamp < incoming.stamp) {
+        *slot = Some(incoming);
+    }
+}
+
+impl State {
+    fn restore(me: NodeId, bytes: &[u8]) -> Option<State> {
+        if bytes.is_empty() {
+            return None;
+        }
+        Some(codec::decode(bytes).unwrap_or_else(|e| {
+            panic!(
+                "node {me}: its persisted state ({} bytes) cannot be read: {e}",
+                bytes.len()
+            )
+        }))
+    }
+
+    fn store(&mut self, key: &str, value: Versioned) {
+        let mut slot = self.store.remove(key);
+        keep_newer(&mut slot, value);
+        self.store
+            .insert(key.to_string(), slot.expect("just filled"));
+    }
+
+    fn owe(&mut self, node: NodeId, key: &str, value: Versioned) {
+        let owed = self.owed.entry(key.to_string()).or_default();
+        let mut slot = owed.remove(&node);
+        keep_newer(&mut slot, value);
+        owed.insert(node, slot.expect("just filled"));
+    }
+
+    /// Takes `value` as node `me`: into the store if `me` is one of the key's home replicas, or
+    /// else as copies owed to them (a copy that arrives after the ring moved the key elsewhere).
+    fn accept(&mut self, me: NodeId, key: &str, value: Versioned) {
+        let home = self.ring.preference_list(key, value.n);
+        if home.contains(&me) {
+            self.store(key, value);
+        } else {
+            for node in home {
+                self.owe(node, key, value.clone());
+            }
+        }
+    }
+
+    /// The newest copy of `key` this node has, its own or owed to another node.
+    fn newest(&self, key: &str) -> Option<Versioned> {
+        let mut newest = self.store.get(key).cloned();
+        for copy in self.owed.get(key).into_iter().flat_map(|o| o.values()) {
+            keep_newer(&mut newest, copy.clone());
+        }
+        newest
+    }
+
+    /// Moves to `ring`: every key whose preference list gains a node becomes a copy owed to it,
+    /// a key this node no longer replicates leaves the store (its copies owed carry it), and
+    /// copies owed to a node that left the ring are owed to the key's home replicas instead.
+    fn change_ring(&mut self, me: NodeId, ring: Ring) {
+        let old = std::mem::replace(&mut self.ring, ring);
+        let keys: Vec<String> = self.store.keys().cloned().collect();
+        for key in keys {
+            let value = self.store[&key].clone();
+            let before = old.preference_list(&key, value.n);
+            let after = self.ring.preference_list(&key, value.n);
+            for &node in after.iter().filter(|n| !before.contains(n) && **n != me) {
+                self.owe(node, &key, value.clone());
+            }
+            if !after.contains(&me) {
+                self.store.remove(&key);
+            }
+        }
+        let members = self.ring.nodes();
+        let orphans: Vec<(String, NodeId)> = (self.owed.iter())
+            .flat_map(|(key, owed)| owed.keys().map(move |&node| (key.clone(), node)))
+            .filter(|(_, node)| !members.contains(node))
+            .collect();
+        for (key, node) in orphans {
+            let value = self.forget(&key, node).expect("listed just above");
+            self.accept(me, &key, value);
+        }
+    }
+
+    fn forget(&mut self, key: &str, node: NodeId) -> Option<Versioned> {
+        let owed = self.owed.get_mut(key)?;
+        let value = owed.remove(&node);
+        if owed.is_empty() {
+            self.owed.remove(key);
+        }
+        value
+    }
+}
+
+/// Who serves a request: the key's home replicas (its first N nodes on the ring) and, in sloppy
+/// mode, the nodes after them, which stand in for home replicas that cannot be reached.
+#[derive(Clone)]
+struct Plan {
+    home: Vec<NodeId>,
+    /// In ring order; `None` in the strict modes.
+    stand_ins: Option<Vec<NodeId>>,
+}
+
+/// An answer to one slot of a request: the node that gave it, the home replica it stands for
+/// (the same node unless it stands in), and what it said.
+struct Answer<R> {
+    node: NodeId,
+    home: NodeId,
+    reply: R,
+}
+// END SOLUTION
+// STUB:
+
+impl DynamoNode {
+    /// Starts node `me`, which reaches every node through `peers` (`peers[me]` is itself), with
+    /// the current `ring`, restoring whatever `persister` holds (a node that cannot read it must
+    /// panic saying so, never start empty). Must return quickly: background work (hinted
+    /// handoff) goes into tasks started with `labrpc::spawn`.
+    pub fn new(peers: Vec<ClientEnd>, me: NodeId, persister: Persister, ring: Ring) -> DynamoNode {
+        // BEGIN SOLUTION
+        let mut state = State::restore(me, &persister.read_raft_state()).unwrap_or(State {
+            ring: ring.clone(),
+            store: BTreeMap::new(),
+            owed: BTreeMap::new(),
+            clock: 0,
+        });
+        // The ring changed while this node was down.
+        if state.ring != ring {
+            state.change_ring(me, ring);
+        }
+        let node = DynamoNode {
+            inner: Arc::new(Inner {
+                me,
+                dead: AtomicBool::new(false),
+                peers,
+                persister,
+                state: Mutex::new(state),
+                recent: Mutex::new(BTreeMap::new()),
+            }),
+        };
+        node.save(&node.lock());
+        labrpc::spawn(node.clone().hand_off());
+        node
+        // END SOLUTION
+        // STUB: // Your code here (6A, 6B): restore what persister.read_raft_state() holds, and
+        // STUB: // start the background tasks you need (hinted handoff) with labrpc::spawn.
+        // STUB: let _ = (peers, persister, ring);
+        // STUB: DynamoNode {
+        // STUB:     inner: Arc::new(Inner {
+        // STUB:         me,
+        // STUB:         dead: AtomicBool::new(false),
+        // STUB:     }),
+        // STUB: }
+    }
+
+    /// The tester changes the ring (a node joined or left): keys move to the nodes that now
+    /// replicate them.
+    pub fn set_ring(&self, ring: Ring) {
+        // BEGIN SOLUTION
+        let mut st = self.lock();
+        dlog!(RING, "ring of {:?}", ring.nodes());
+        st.change_ring(self.inner.me, ring);
+        self.save(&st);
+        // END SOLUTION
+        // STUB: // Your code here (6A).
+        // STUB: let _ = ring;
+    }
+
+    /// This node's own copy of `key`, if it holds one as a home replica (hints aside).
+    pub fn stored(&self, key: &str) -> Option<String> {
+        // BEGIN SOLUTION
+        self.lock().store.get(key).map(|v| v.value.clone())
+        // END SOLUTION
+        // STUB: // Your code here (6A).
+        // STUB: let _ = key;
+        // STUB: None
+    }
+
+    /// How many copies this node keeps for other nodes (hints, and keys a ring change moved):
+    /// zero once everything it owes has been handed over.
+    pub fn hint_count(&self) -> usize {
+        // BEGIN SOLUTION
+        self.lock().owed.values().map(BTreeMap::len).sum()
+        // END SOLUTION
+        // STUB: // Your code here (6B).
+        // STUB: 0
+    }
+
+    /// Stops the node. The tester calls it when it crashes the node (it also aborts the node's
+    /// tasks); long-running tasks should check [`DynamoNode::killed`] and finish.
+    pub fn kill(&self) {
+        self.inner.dead.store(true, Ordering::SeqCst);
+    }
+
+    pub fn killed(&self) -> bool {
+        self.inner.dead.load(Ordering::SeqCst)
+    }
+
+    /// The `Dynamo.Get` handler: this node coordinates the read.
+    pub async fn get(&self, args: GetArgs) -> GetReply {
+        // BEGIN SOLUTION
+        dlog!(CLNT, "get {:?} ({:?})", args.key, args.options.mode);
+        GetReply {
+            result: self.coordinate_get(args.key, args.options).await,
+        }
+        // END SOLUTION
+        // STUB: // Your code here (6A).
+        // STUB: let _ = args;
+        // STUB: GetReply { result: Err(crate::DynamoError::NoCoordinator) }
+    }
+
+    /// The `Dynamo.Put` handler: this node coordinates the write.
+    pub async fn put(&self, args: PutArgs) -> PutReply {
+        // BEGIN SOLUTION
+        dlog!(CLNT, "put {:?} ({:?})", args.key, args.options.mode);
+        PutReply {
+            result: self.coordinate_put(args).await,
+        }
+        // END SOLUTION
+        // STUB: // Your code here (6A).
+        // STUB: let _ = args;
+        // STUB: PutReply { result: Err(crate::DynamoError::NoCoordinator) }
+    }
+    // BEGIN SOLUTION
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap()
+    }
+
+    fn save(&self, st: &State) {
+        let bytes = codec::encode(st).expect("a node's state encodes");
+        self.inner.persister.save(&bytes, &[]);
+    }
+
+    /// The `Dynamo.Read` handler: this replica's newest copy of a key.
+    fn read(&self, args: ReadArgs) -> ReadReply {
+        ReadReply {
+            value: self.lock().newest(&args.key),
+        }
+    }
+
+    /// The `Dynamo.Write` handler: keeps the copy unless it has a newer one; a copy for another
+    /// home replica is kept apart as a hint.
+    fn write(&self, args: WriteArgs) -> WriteReply {
+        let me = self.inner.me;
+        let mut st = self.lock();
+        match args.hint {
+            Some(home) if home != me => st.owe(home, &args.key, args.value),
+            _ => st.accept(me, &args.key, args.value),
+        }
+        self.save(&st);
+        WriteReply {}
+    }
+
+    /// The key's home replicas, and in sloppy mode the nodes that may stand in for them.
+    fn plan(&self, key: &str, options: &Options) -> Result<Plan, DynamoError> {
+        let walk = self.lock().ring.walk(key);
+        let n = options.quorum.n;
+        if n > walk.len() {
+            return Err(DynamoError::BadOptions(format!(
+                "N = {n}, but the ring has only {} nodes",
+                walk.len()
+            )));
+        }
+        let stand_ins = (options.mode == Mode::Sloppy).then(|| walk[n..].to_vec());
+        Ok(Plan {
+            home: walk[..n].to_vec(),
+            stand_ins,
+        })
+    }
+
+    async fn coordinate_get(&self, key: String, options: Options) -> Result<String, DynamoError> {
+        let deadline = Instant::now() + QUORUM_TIMEOUT;
+        let plan = self.plan(&key, &options)?;
+        let mut replies = self.ask_reads(&key, &plan, deadline);
+        let heard = gather(&mut replies, options.quorum.r).await?;
+        let Some(newest) = newest_of(&heard) else {
+            return Ok(String::new());
+        };
+        if options.mode == Mode::Linearizable {
+            // The ABD register: before anyone learns of this value, a write quorum has it, so
+            // every later read's quorum meets a replica that has it.
+            let holders = (heard.iter())
+                .filter(|a| a.reply.as_ref().map(|v| v.stamp) == Some(newest.stamp))
+                .count();
+            if holders < options.quorum.w {
+                self.write_quorum(&key, newest.clone(), &plan, options.quorum.w, deadline)
+                    .await?;
+            }
+        } else {
+            labrpc::spawn(
+                self.clone()
+                    .repair_later(key, newest.clone(), heard, replies),
+            );
+        }
+        Ok(newest.value)
+    }
+
+    async fn coordinate_put(&self, args: PutArgs) -> Result<(), DynamoError> {
+        let PutArgs {
+            key,
+            value,
+            options,
+            clerk,
+            seq,
+        } = args;
+        let deadline = Instant::now() + QUORUM_TIMEOUT;
+        let plan = self.plan(&key, &options)?;
+        let resent = match self.inner.recent.lock().unwrap().get(&clerk) {
+            Some((done, copy)) if *done == seq => Some(copy.clone()),
+            _ => None,
+        };
+        if let Some(copy) = resent {
+            return (self.write_quorum(&key, copy, &plan, options.quorum.w, deadline)).await;
+        }
+        // A stamp above every one a read quorum knows: above every write that completed.
+        let mut replies = self.ask_reads(&key, &plan, deadline);
+        let heard = gather(&mut replies, options.quorum.r).await?;
+        // Above every stamp the read quorum knows (every write that completed, with strict
+        // quorums), above the clock (every write acknowledged before this one began, whatever
+        // quorum saw it), and above this node's last stamp.
+        let counter = {
+            let mut st = self.lock();
+            let read = newest_of(&heard).map_or(0, |v| v.stamp.counter);
+            st.clock = (st.clock.max(read) + 1).max(wall_clock());
+            self.save(&st);
+            st.clock
+        };
+        let stamp = Stamp {
+            counter,
+            node: self.inner.me,
+        };
+        let value = Versioned {
+            stamp,
+            value,
+            n: options.quorum.n,
+        };
+        (self.inner.recent.lock().unwrap()).insert(clerk, (seq, value.clone()));
+        self.write_quorum(&key, value, &plan, options.quorum.w, deadline)
+            .await
+    }
+
+    /// Asks every slot of `plan` for its copy of `key`; the answers arrive as they come.
+    fn ask_reads(
+        &self,
+        key: &str,
+        plan: &Plan,
+        deadline: Instant,
+    ) -> mpsc::UnboundedReceiver<Answer<Option<Versioned>>> {
+        let key = key.to_string();
+        self.fan_out(plan, deadline, move |node, this, _| {
+            let key = key.clone();
+            async move {
+                if node == this.inner.me {
+                    return Some(this.read(ReadArgs { key }).value);
+                }
+                let end = &this.inner.peers[node];
+                let reply = end
+                    .call::<_, ReadReply>("Dynamo.Read", &ReadArgs { key })
+                    .await;
+                reply.ok().map(|r| r.value)
+            }
+        })
+    }
+
+    /// Stores `value` on every slot of `plan`; returns once `w` have it (the others go on in the
+    /// background until the deadline), or fails if they cannot be reached in time. In sloppy
+    /// mode, a home replica that neither it nor any stand-in could reach by the deadline gets
+    /// its copy as a hint kept by this node, so that every write ends up on N nodes (the
+    /// coordinator can always reach itself; such a hint does not count towards W).
+    async fn write_quorum(
+        &self,
+        key: &str,
+        value: Versioned,
+        plan: &Plan,
+        w: usize,
+        deadline: Instant,
+    ) -> Result<(), DynamoError> {
+        let key = key.to_string();
+        let (owed_key, copy) = (key.clone(), value.clone());
+        let mut acks = self.fan_out(plan, deadline, move |node, this, hint| {
+            let args = WriteArgs {
+                key: key.clone(),
+                value: value.clone(),
+                hint,
+            };
+            async move {
+                if node == this.inner.me {
+                    this.write(args);
+                    return Some(());
+                }
+                let end = &this.inner.peers[node];
+                end.call::<_, WriteReply>("Dynamo.Write", &args)
+                    .await
+                    .ok()
+                    .map(|_| ())
+            }
+        });
+        let placed = gather(&mut acks, w).await;
+        if plan.stand_ins.is_some() {
+            let (this, home) = (self.clone(), plan.home.clone());
+            let mut placed: Vec<NodeId> = (placed.iter().flatten()).map(|a| a.home).collect();
+            labrpc::spawn(async move {
+                while let Some(answer) = acks.recv().await {
+                    placed.push(answer.home);
+                }
+                let mut st = this.lock();
+                for node in home.into_iter().filter(|h| !placed.contains(h)) {
+                    if node != this.inner.me {
+                        st.owe(node, &owed_key, copy.clone());
+                    }
+                }
+                this.save(&st);
+            });
+        }
+        placed.map(|_| ())
+    }
+
+    /// One task per home replica of `plan`, each asking its slot with `ask(node, self, hint)`
+    /// until a node answers or the deadline passes: the home replica, or in sloppy mode, once it
+    /// fails to answer, the next free stand-in (`hint` then names the home replica). Answers go
+    /// into the returned channel, which closes when every task has ended.
+    fn fan_out<R, F, Fut>(
+        &self,
+        plan: &Plan,
+        deadline: Instant,
+        ask: F,
+    ) -> mpsc::UnboundedReceiver<Answer<R>>
+    where
+        R: Send + 'static,
+        F: Fn(NodeId, DynamoNode, Option<NodeId>) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = Option<R>> + Send,
+    {
+        let (tx, rx) = mpsc::unbounded_channel();
+        // Shared by this request's slots: each stand-in serves one home replica.
+        let stand_ins: Option<Arc<Mutex<VecDeque<NodeId>>>> = (plan.stand_ins.as_ref())
+            .map(|nodes| Arc::new(Mutex::new(nodes.iter().copied().collect())));
+        for &home in &plan.home {
+            let (tx, ask, this) = (tx.clone(), ask.clone(), self.clone());
+            let stand_ins = stand_ins.clone();
+            labrpc::spawn(async move {
+                let mut node = home;
+                while Instant::now() < deadline {
+                    let hint = (node != home).then_some(home);
+                    match timeout_at(deadline, ask(node, this.clone(), hint)).await {
+                        Ok(Some(reply)) => {
+                            let _ = tx.send(Answer { node, home, reply });
+                            return;
+                        }
+                        Ok(None) => {}
+                        Err(_) => return,
+                    }
+                    let next = stand_ins
+                        .as_ref()
+                        .and_then(|s| s.lock().unwrap().pop_front());
+                    match next {
+                        Some(stand_in) => node = stand_in,
+                        None => {
+                            node = home;
+                            sleep(RETRY_PAUSE).await;
+                        }
+                    }
+                }
+            });
+        }
+        rx
+    }
+
+    /// Read repair in the plain and sloppy modes, after the answer: waits for the replicas that
+    /// have not answered yet (until every one has, or [`REPAIR_WAIT`] passed), then brings every
+    /// home replica that answered with an older copy up to `newest`.
+    async fn repair_later(
+        self,
+        key: String,
+        newest: Versioned,
+        mut heard: Vec<Answer<Option<Versioned>>>,
+        mut replies: mpsc::UnboundedReceiver<Answer<Option<Versioned>>>,
+    ) {
+        let until = Instant::now() + REPAIR_WAIT;
+        while let Ok(Some(answer)) = timeout_at(until, replies.recv()).await {
+            heard.push(answer);
+        }
+        let stale: Vec<NodeId> = (heard.iter())
+            .filter(|a| a.node == a.home)
+            .filter(|a| a.reply.as_ref().is_none_or(|v| v.stamp < newest.stamp))
+            .map(|a| a.node)
+            .collect();
+        for node in stale {
+            dlog!(CLNT, "read repair of {key:?} on S{node}");
+            let args = WriteArgs {
+                key: key.clone(),
+                value: newest.clone(),
+                hint: None,
+            };
+            if node == self.inner.me {
+                self.write(args);
+            } else {
+                let _ = (self.inner.peers[node])
+                    .call::<_, WriteReply>("Dynamo.Write", &args)
+                    .await;
+            }
+        }
+    }
+
+    /// Hinted handoff: every [`HANDOFF_INTERVAL`], offers every copy this node owes to its node,
+    /// and forgets each one its node stored (unless a newer copy came in meanwhile).
+    async fn hand_off(self) {
+        while !self.killed() {
+            sleep(HANDOFF_INTERVAL).await;
+            let owed: Vec<(String, NodeId, Versioned)> = (self.lock().owed.iter())
+                .flat_map(|(key, owed)| {
+                    (owed.iter()).map(move |(&node, v)| (key.clone(), node, v.clone()))
+                })
+                .collect();
+            if owed.is_empty() {
+                continue;
+            }
+            let offers = owed.into_iter().map(|(key, node, value)| {
+                let end = self.inner.peers[node].clone();
+                async move {
+                    let args = WriteArgs {
+                        key,
+                        value,
+                        hint: None,
+                    };
+                    let stored = end.call::<_, WriteReply>("Dynamo.Write", &args).await;
+                    (node, args, stored.is_ok())
+                }
+            });
+            let offered = futures::future::join_all(offers).await;
+            let mut st = self.lock();
+            for (node, args, stored) in offered {
+                let same = st.owed.get(&args.key).and_then(|o| o.get(&node)) == Some(&args.value);
+                if stored && same {
+                    dlog!(HINT, "handed {:?} to S{node}", args.key);
+                    st.forget(&args.key, node);
+                }
+            }
+            self.save(&st);
+        }
+    }
+    // END SOLUTION
+    // STUB:
+}
+// BEGIN SOLUTION
+
+/// The first `needed` answers, or the error saying how many came before the channel closed.
+async fn gather<R>(
+    replies: &mut mpsc::UnboundedReceiver<Answer<R>>,
+    needed: usize,
+) -> Result<Vec<Answer<R>>, DynamoError> {
+    let mut heard = Vec::with_capacity(needed);
+    while heard.len() < needed {
+        match replies.recv().await {
+            Some(answer) => heard.push(answer),
+            None => {
+                return Err(DynamoError::NotEnoughReplicas {
+                    needed,
+                    reached: heard.len(),
+                });
+            }
+        }
+    }
+    Ok(heard)
+}
+
+/// The newest copy among the answers (`None`: no replica has the key).
+fn newest_of(heard: &[Answer<Option<Versioned>>]) -> Option<Versioned> {
+    let mut newest = None;
+    for answer in heard {
+        if let Some(v) = &answer.reply {
+            keep_newer(&mut newest, v.clone());
+        }
+    }
+    newest
+}
+// END SOLUTION
+// STUB:

@@ -1,0 +1,344 @@
+//! Lab 6's configuration on the shared replica-group harness ([`tests::group`]): the store's nodes
+//! as one group on a network with 1-10 ms of latency per message, the ring the tester keeps and
+//! hands to every node (joins and leaves change it), clerks whose operations are counted and
+//! recorded (a history for the linearizability check, every write for the convergence check),
+//! crashes, restarts and partitions marked on the timeline, and the summary line.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use dynamo::{Clerk, DynamoError, DynamoNode, NodeId, Options, PARTITIONS, Ring};
+use labrpc::Network;
+use tests::convergence::{Holding, WriteLog, assert_converged};
+use tests::group::{Group, Replica};
+use tests::kvtest::KvLog;
+use tests::lincheck::Span;
+use tests::lincheck::kv::{KvInput, KvOutput};
+use tests::summary::{Summary, Tally};
+use tokio::time::Duration;
+
+/// Every message's latency range, in ms: a store spread over machines, as Dynamo's.
+pub const LATENCY_MS: (u64, u64) = (1, 10);
+
+/// How a test's cluster starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    /// Nodes started (ids `0..nodes`).
+    pub nodes: usize,
+    /// How many of them are on the ring at the start (the first ones); the others can join.
+    pub on_ring: usize,
+    pub unreliable: bool,
+}
+
+impl Setup {
+    pub const fn ring(nodes: usize) -> Setup {
+        Setup {
+            nodes,
+            on_ring: nodes,
+            unreliable: false,
+        }
+    }
+}
+
+/// Runs one graded test on a fresh cluster.
+pub fn run<F, Fut>(setup: Setup, test: F)
+where
+    F: Fn(Cluster) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    tests::run("dynamo", |name| test(Cluster::new(name, setup)));
+}
+
+/// A node of the store as the group runs it.
+pub struct NodeReplica(pub DynamoNode);
+
+impl Replica for NodeReplica {
+    fn register(&self, server: &labrpc::Server) {
+        server.add_service(dynamo::service(&self.0));
+    }
+
+    fn kill(&self) {
+        self.0.kill();
+    }
+}
+
+/// The store under test. Cheap to clone; clones share everything, so client tasks can use it.
+#[derive(Clone)]
+pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    test: String,
+    net: Network,
+    group: Group<NodeReplica>,
+    /// The ring as the tester last gave it to the nodes (restarted nodes get it too).
+    ring: Arc<Mutex<Ring>>,
+    /// Every recorded operation, for the linearizability check and its timeline.
+    log: KvLog,
+    /// Every write, for the convergence check.
+    writes: WriteLog,
+    ops: AtomicU64,
+    clients: AtomicUsize,
+    summary: Mutex<Option<Begun>>,
+    partition: Mutex<Option<Span<KvInput, KvOutput>>>,
+}
+
+struct Begun {
+    summary: Summary,
+    rpcs: u64,
+    clients: usize,
+}
+
+impl Cluster {
+    fn new(test: &str, setup: Setup) -> Cluster {
+        let net = Network::new();
+        net.set_reliable(!setup.unreliable);
+        net.set_latency(LATENCY_MS.0, LATENCY_MS.1);
+        let members: Vec<NodeId> = (0..setup.on_ring).collect();
+        let ring = Arc::new(Mutex::new(Ring::new(&members, PARTITIONS)));
+        let current = ring.clone();
+        let group = Group::new(&net, "", setup.nodes, move |ends, me, persister| {
+            let ring = current.lock().unwrap().clone();
+            NodeReplica(DynamoNode::new(ends, me, persister, ring))
+        });
+        Cluster {
+            inner: Arc::new(Inner {
+                test: test.to_string(),
+                net,
+                group,
+                ring,
+                log: KvLog::new(),
+                writes: WriteLog::new(),
+                ops: AtomicU64::new(0),
+                clients: AtomicUsize::new(0),
+                summary: Mutex::new(None),
+                partition: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn group(&self) -> &Group<NodeReplica> {
+        &self.inner.group
+    }
+
+    pub fn all(&self) -> Vec<usize> {
+        self.inner.group.all()
+    }
+
+    pub fn ring(&self) -> Ring {
+        self.inner.ring.lock().unwrap().clone()
+    }
+
+    /// `key`'s home replicas: its preference list of `n` nodes.
+    pub fn home(&self, key: &str, n: usize) -> Vec<NodeId> {
+        self.ring().preference_list(key, n)
+    }
+
+    /// A new clerk with ends to the nodes in `to`, the ones it can reach (whatever partition
+    /// the nodes are in).
+    pub fn make_client(&self, options: Options, to: &[usize]) -> Client {
+        let ends = to.iter().map(|&i| self.inner.group.make_end(i)).collect();
+        Client {
+            clerk: Clerk::new(ends, options),
+            row: self.inner.clients.fetch_add(1, Ordering::Relaxed),
+            cluster: self.clone(),
+        }
+    }
+
+    /// Crashes node `i` (its persisted state survives).
+    pub fn crash(&self, i: usize) {
+        self.inner.group.shutdown_server(i);
+        self.inner.log.annotate("crash", &format!("S{i} crashed"));
+    }
+
+    /// Restarts node `i` from what it persisted, with the current ring, connected to every node
+    /// of `to`.
+    pub fn restart(&self, i: usize, to: &[usize]) {
+        self.inner.group.start_server(i);
+        self.inner.group.connect(i, to);
+        self.inner
+            .log
+            .annotate("restart", &format!("S{i} restarted"));
+    }
+
+    /// Splits the nodes into `sides` that cannot reach each other (clerks keep their links).
+    pub fn partition(&self, sides: &[&[usize]]) {
+        self.inner.group.partition(sides);
+        let span = (self.inner.log).begin_span("partition", &format!("partition {sides:?}"));
+        if let Some(previous) = self.inner.partition.lock().unwrap().replace(span) {
+            previous.end();
+        }
+    }
+
+    /// Every node reaches every other again.
+    pub fn heal(&self) {
+        self.inner.group.connect_all();
+        if let Some(span) = self.inner.partition.lock().unwrap().take() {
+            span.end();
+        }
+    }
+
+    /// Node `i` joins the ring; every running node learns the new ring.
+    pub fn join(&self, i: usize) {
+        self.change_ring(|ring| ring.join(i));
+        self.inner.log.annotate("join", &format!("S{i} joined"));
+    }
+
+    /// Node `i` leaves the ring (it keeps running, and hands its keys over).
+    pub fn leave(&self, i: usize) {
+        self.change_ring(|ring| ring.leave(i));
+        self.inner.log.annotate("leave", &format!("S{i} left"));
+    }
+
+    fn change_ring(&self, change: impl FnOnce(&mut Ring)) {
+        let ring = {
+            let mut ring = self.inner.ring.lock().unwrap();
+            change(&mut ring);
+            ring.clone()
+        };
+        for i in self.all() {
+            self.inner
+                .group
+                .on_server(i, |node| node.0.set_ring(ring.clone()));
+        }
+    }
+
+    /// Node `i`'s own copy of `key` (`None` if it holds none, or is down).
+    pub fn stored(&self, i: usize, key: &str) -> Option<String> {
+        self.inner
+            .group
+            .on_server(i, |node| node.0.stored(key))
+            .flatten()
+    }
+
+    /// Copies the running nodes still keep for others.
+    pub fn hints_left(&self) -> usize {
+        (self.all().into_iter())
+            .filter_map(|i| self.inner.group.on_server(i, |node| node.0.hint_count()))
+            .sum()
+    }
+
+    /// Fails the test unless the recorded history is linearizable (writing the timeline if not).
+    pub fn check_linearizable(&self) {
+        self.inner.log.check(&self.inner.test);
+    }
+
+    /// The recorded history, for tests that expect it not to be linearizable.
+    pub fn history(&self) -> &KvLog {
+        &self.inner.log
+    }
+
+    /// Fails the test unless every home replica (of `n`) of every key written holds a copy no
+    /// acknowledged write followed, and no node keeps a copy for another.
+    pub fn check_converged(&self, n: usize) {
+        let keys: std::collections::BTreeSet<String> = self
+            .inner
+            .writes
+            .writes()
+            .into_iter()
+            .map(|w| w.key)
+            .collect();
+        let held: BTreeMap<String, Vec<Holding>> = (keys.into_iter())
+            .map(|key| {
+                let holdings = (self.home(&key, n).into_iter())
+                    .map(|i| Holding {
+                        replica: format!("S{i}"),
+                        value: self.stored(i, &key),
+                    })
+                    .collect();
+                (key, holdings)
+            })
+            .collect();
+        assert_converged(&self.inner.test, &self.inner.writes, &held);
+        let left = self.hints_left();
+        assert_eq!(
+            left, 0,
+            "{left} copies are still kept for other nodes (hints, or keys a ring change moved) \
+             after the faults stopped: every one must be handed to its node, then forgotten"
+        );
+    }
+
+    /// Starts the part of a test that the summary line describes as `description`.
+    pub fn begin(&self, description: &str, clients: usize) {
+        self.inner.ops.store(0, Ordering::SeqCst);
+        *self.inner.summary.lock().unwrap() = Some(Begun {
+            summary: Summary::begin(description),
+            rpcs: self.inner.net.total_count(),
+            clients,
+        });
+    }
+
+    /// Prints the summary line of the part started by [`Cluster::begin`].
+    pub fn end(&self) {
+        let begun = self.inner.summary.lock().unwrap().take();
+        let begun = begun.expect("begin() was called");
+        begun.summary.passed(Tally {
+            peers: self.inner.group.n(),
+            clients: begun.clients,
+            rpcs: self.inner.net.total_count() - begun.rpcs,
+            ops: self.inner.ops.load(Ordering::SeqCst),
+            bytes: None,
+        });
+    }
+}
+
+/// A clerk as the tests use it: every operation counted and recorded, under its own row of the
+/// history.
+pub struct Client {
+    clerk: Clerk,
+    row: usize,
+    cluster: Cluster,
+}
+
+impl Client {
+    pub async fn get(&mut self, key: &str) -> Result<String, DynamoError> {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        inner
+            .log
+            .get_fallible(self.row, key, self.clerk.get(key))
+            .await
+    }
+
+    pub async fn put(&mut self, key: &str, value: &str) -> Result<(), DynamoError> {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        let op = self.clerk.put(key, value);
+        let recorded = inner.log.put_fallible(self.row, key, value, op);
+        inner.writes.record(key, value, recorded).await
+    }
+
+    /// `get`, failing the test on an error.
+    pub async fn must_get(&mut self, key: &str) -> String {
+        let got = self.get(key).await;
+        got.unwrap_or_else(|e| panic!("Get({key:?}) failed: {e}"))
+    }
+
+    /// `put`, failing the test on an error.
+    pub async fn must_put(&mut self, key: &str, value: &str) {
+        let put = self.put(key, value).await;
+        put.unwrap_or_else(|e| panic!("Put({key:?}, {value:?}) failed: {e}"));
+    }
+
+    /// Fails the test unless `key` reads as `value`.
+    pub async fn check(&mut self, key: &str, value: &str) {
+        let got = self.must_get(key).await;
+        assert_eq!(
+            got, value,
+            "Get({key:?}): expected {value:?}, received {got:?}"
+        );
+    }
+}
+
+/// Node ids as a list for messages: `S0 S3`.
+pub fn names(nodes: &[NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(|i| format!("S{i}")).collect();
+    names.join(" ")
+}
+
+/// How long after the last fault the store must have converged: hints and moved keys are
+/// offered every 100 ms (`dynamo::HANDOFF_INTERVAL`), so 2 s is twenty rounds.
+pub const CONVERGE_WITHIN: Duration = Duration::from_secs(2);
