@@ -6,6 +6,7 @@ use labrpc::ClientEnd;
 use crate::{DynamoError, Options};
 // BEGIN SOLUTION
 use labrpc::RpcError;
+use tokio::time::{Duration, Instant, sleep};
 
 use crate::common::{GetArgs, GetReply, PutArgs, PutReply};
 // END SOLUTION
@@ -29,12 +30,15 @@ pub struct Clerk {
 }
 
 // BEGIN SOLUTION
-/// How many times a clerk resends a write to the same coordinator before it takes the node for
-/// unreachable. A resend to the same node is safe (it recognises the write and stores it with the
-/// stamp it chose the first time); a write sent anew through another node gets a new stamp and
-/// could, if the first one did take effect, undo a write made in between. Ten losses in a row on
-/// the lossy network (one request or reply in ten is lost) almost never happen to a live node.
-const SAME_NODE_ATTEMPTS: usize = 10;
+/// How long a clerk keeps resending a write to the same coordinator before it takes the node
+/// for unreachable. A resend to the same node is safe (it recognises the write and stores it
+/// with the stamp it chose the first time); a write sent anew through another node gets a new
+/// stamp and could, if the first one did take effect, undo a write made in between. A live node
+/// answers well within this on the lossy network (one request or reply in ten is lost).
+const RESEND_FOR: Duration = Duration::from_secs(2);
+
+/// The pause between two tries of the same node.
+const RETRY_PAUSE: Duration = Duration::from_millis(10);
 // END SOLUTION
 // STUB:
 
@@ -62,7 +66,7 @@ impl Clerk {
             key: key.to_string(),
             options: self.options,
         };
-        self.call::<_, GetReply>("Dynamo.Get", &args, 1)
+        self.call::<_, GetReply>("Dynamo.Get", &args, Duration::ZERO)
             .await?
             .result
         // END SOLUTION
@@ -83,7 +87,7 @@ impl Clerk {
             seq: self.seq,
         };
         (self
-            .call::<_, PutReply>("Dynamo.Put", &args, SAME_NODE_ATTEMPTS)
+            .call::<_, PutReply>("Dynamo.Put", &args, RESEND_FOR)
             .await?)
             .result
         // END SOLUTION
@@ -93,27 +97,32 @@ impl Clerk {
     }
     // BEGIN SOLUTION
 
-    /// Sends the request to one node after another until one answers, giving each node
-    /// `attempts` tries: a coordinator always answers (within its quorum timeout), so only
-    /// unreachable nodes are skipped.
+    /// Sends the request to one node after another until one answers, trying each node again
+    /// for `patience` (at least once): a coordinator always answers (within its quorum
+    /// timeout), so only unreachable nodes are skipped.
     async fn call<A, R>(
         &mut self,
         method: &str,
         args: &A,
-        attempts: usize,
+        patience: Duration,
     ) -> Result<R, DynamoError>
     where
         A: serde::Serialize,
         R: serde::de::DeserializeOwned,
     {
         for _ in 0..self.nodes.len() {
-            for _ in 0..attempts {
+            let give_up = Instant::now() + patience;
+            loop {
                 match self.nodes[self.next].call::<A, R>(method, args).await {
                     Ok(reply) => return Ok(reply),
                     Err(RpcError::Unavailable) => {}
                     // A programming error: the run has already failed with its message.
                     Err(_) => return Err(DynamoError::NoCoordinator),
                 }
+                if Instant::now() >= give_up {
+                    break;
+                }
+                sleep(RETRY_PAUSE).await;
             }
             self.next = (self.next + 1) % self.nodes.len();
         }

@@ -138,13 +138,32 @@ impl Cluster {
     }
 
     /// A new clerk with ends to the nodes in `to`, the ones it can reach (whatever partition
-    /// the nodes are in).
+    /// the nodes are in). Its ends are called `K<row>->S<i>`.
     pub fn make_client(&self, options: Options, to: &[usize]) -> Client {
-        let ends = to.iter().map(|&i| self.inner.group.make_end(i)).collect();
+        let row = self.inner.clients.fetch_add(1, Ordering::Relaxed);
+        let (net, group) = (&self.inner.net, &self.inner.group);
+        let (links, ends) = (to.iter())
+            .map(|&i| {
+                let (name, server) = (format!("K{row}->S{i}"), group.server_name(i));
+                let end = net.make_end(&name);
+                net.connect(&name, &server);
+                net.enable(&name, true);
+                (name, end)
+            })
+            .unzip();
         Client {
             clerk: Clerk::new(ends, options),
-            row: self.inner.clients.fetch_add(1, Ordering::Relaxed),
+            row,
+            links,
             cluster: self.clone(),
+        }
+    }
+
+    /// Cuts (or restores) a clerk's links to its nodes, as if the clerk were cut off: an answer
+    /// on its way back is lost, and its requests fail until the links come back.
+    pub fn link_client(&self, links: &[String], up: bool) {
+        for name in links {
+            self.inner.net.enable(name, up);
         }
     }
 
@@ -290,10 +309,16 @@ impl Cluster {
 pub struct Client {
     clerk: Clerk,
     row: usize,
+    /// Its ends' names, for [`Cluster::link_client`].
+    links: Vec<String>,
     cluster: Cluster,
 }
 
 impl Client {
+    pub fn links(&self) -> Vec<String> {
+        self.links.clone()
+    }
+
     pub async fn get(&mut self, key: &str) -> Result<String, DynamoError> {
         let inner = &self.cluster.inner;
         inner.ops.fetch_add(1, Ordering::SeqCst);

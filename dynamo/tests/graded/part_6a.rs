@@ -374,6 +374,16 @@ fn two_replicas_down_6a() {
                         names(&cfg.home(key, N))
                     );
                 }
+                // A writer that needs one reply to read but two to write finds its read and
+                // must still fail its write: one replica up is not a write quorum.
+                let one_to_read = Options::new(Quorum::new(3, 1, 2).unwrap(), Mode::Quorum);
+                let mut hasty = cfg.make_client(one_to_read.unwrap(), &cfg.all());
+                let short = hasty.put(key, "one copy").await;
+                assert!(
+                    matches!(short, Err(DynamoError::NotEnoughReplicas { .. })),
+                    "Put({key:?}) with W = 2 and one of its replicas up: expected \
+                     NotEnoughReplicas, got {short:?} (was it acknowledged short of W?)"
+                );
                 let bound = 2 * (QUORUM_TIMEOUT + Duration::from_millis(500));
                 labrpc::sim::bound(
                     "ms for two failing operations",
@@ -540,6 +550,111 @@ fn plain_reads_can_be_stale_6a() {
              value back to W replicas before it answers?)",
             keys[1]
         );
+        cfg.end();
+    });
+}
+
+/// Two writes of one key, through the same coordinator at the same instant, read the same
+/// newest stamp: they must still get different stamps, or replicas that received them in
+/// different orders keep different values for good.
+#[test]
+fn concurrent_writes_agree_6a() {
+    run(Setup::ring(5), |cfg| async move {
+        cfg.begin(
+            "Test: concurrent writes through one coordinator agree (6A)",
+            2,
+        );
+        for i in 0..10 {
+            let key = format!("k{i}");
+            let writes: Vec<_> = ["a", "b"]
+                .into_iter()
+                .map(|value| {
+                    let mut ck = cfg.make_client(plain(), &[0]);
+                    let key = key.clone();
+                    labrpc::spawn(async move { ck.put(&key, value).await })
+                })
+                .collect();
+            for write in writes {
+                write
+                    .await
+                    .expect("a writer's task")
+                    .expect("both writes succeed");
+            }
+            // Both writes reach all three replicas within a few messages.
+            sleep(Duration::from_millis(200)).await;
+            let home = cfg.home(&key, N);
+            let held: Vec<Option<String>> = home.iter().map(|&r| cfg.stored(r, &key)).collect();
+            assert!(
+                held.iter().all(|h| h == &held[0]) && held[0].is_some(),
+                "after two writes of {key:?} through S0 completed, its replicas {} hold {held:?}: \
+                 two writes must never share a stamp, or replicas keep whichever came first",
+                names(&home)
+            );
+        }
+        cfg.end();
+    });
+}
+
+/// The answer to a write is lost after the write took effect (its clerk is cut off), and the
+/// clerk resends it to the same node while other clients read it and then overwrite it. The
+/// resend must not become a new write: the later write stays.
+#[test]
+fn resent_write_6a() {
+    run(Setup::ring(5), |cfg| async move {
+        cfg.begin("Test: a write resent after its answer was lost (6A)", 3);
+        let key = "resent".to_string();
+        let home = cfg.home(&key, N);
+        let (a, b, c) = (home[0], home[1], home[2]);
+        let outside: Vec<NodeId> = cfg
+            .all()
+            .into_iter()
+            .filter(|i| !home.contains(i))
+            .collect();
+        let (x, z) = (outside[0], outside[1]);
+        let mut reader = cfg.make_client(linearizable(), &[z]);
+        let mut other = cfg.make_client(linearizable(), &[z]);
+        other.must_put(&key, "old").await;
+        sleep(Duration::from_millis(100)).await;
+        // X reaches only A: it reads one stamp (R = 1) and waits for a second replica (W = 2).
+        cfg.group().disconnect(x, &[b, c]);
+        let options = Options::new(Quorum::new(3, 1, 2).unwrap(), Mode::Quorum).unwrap();
+        let mut writer = cfg.make_client(options, &[x]);
+        let links = writer.links();
+        let write = {
+            let key = key.clone();
+            labrpc::spawn(async move { writer.put(&key, "v").await })
+        };
+        let wait_for = |node: NodeId, value: &'static str| {
+            let (cfg, key) = (cfg.clone(), key.clone());
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(1);
+                while cfg.stored(node, &key).as_deref() != Some(value) {
+                    assert!(Instant::now() < deadline, "S{node} never stored {value:?}");
+                    sleep(Duration::from_millis(1)).await;
+                }
+            }
+        };
+        wait_for(a, "v").await;
+        // The writer is cut off while X still waits: X's answer will be lost.
+        cfg.link_client(&links, false);
+        cfg.group().connect(x, &[b]);
+        wait_for(b, "v").await;
+        assert_eq!(reader.must_get(&key).await, "v", "A and B hold v");
+        other.must_put(&key, "w").await;
+        assert_eq!(reader.must_get(&key).await, "w");
+        // The writer reaches X again and resends.
+        cfg.link_client(&links, true);
+        let resent = write.await.expect("the writer's task");
+        assert!(resent.is_ok(), "the resent write failed: {resent:?}");
+        sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            reader.must_get(&key).await,
+            "w",
+            "a write resent after its answer was lost overwrote a later write: a coordinator \
+             must recognise a resent write (its clerk and number) and keep its first stamp"
+        );
+        cfg.heal();
+        cfg.check_linearizable();
         cfg.end();
     });
 }
