@@ -24,7 +24,8 @@ use tokio::time::{Duration, Instant, sleep, timeout_at};
 
 use crate::common::{ReadArgs, ReadReply, Versioned, WriteArgs, WriteReply};
 use crate::{
-    DynamoError, HANDOFF_INTERVAL, Mode, Options, QUORUM_TIMEOUT, REPAIR_WAIT, Stamp, wall_clock,
+    DynamoError, HANDOFF_INTERVAL, Mode, Options, QUORUM_TIMEOUT, Quorum, REPAIR_WAIT, Stamp,
+    wall_clock,
 };
 // END SOLUTION
 // STUB: // Your imports here (6A, 6B).
@@ -356,8 +357,10 @@ impl DynamoNode {
 
     /// The key's home replicas, and in sloppy mode the nodes that may stand in for them.
     fn plan(&self, key: &str, options: &Options) -> Result<Plan, DynamoError> {
+        // The options come over the wire: checked again, whoever built them.
+        let Quorum { n, r, w } = options.quorum;
+        Options::new(Quorum::new(n, r, w)?, options.mode)?;
         let walk = self.lock().ring.walk(key);
-        let n = options.quorum.n;
         if n > walk.len() {
             return Err(DynamoError::BadOptions(format!(
                 "N = {n}, but the ring has only {} nodes",

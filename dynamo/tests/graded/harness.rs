@@ -93,7 +93,7 @@ struct Begun {
 }
 
 impl Cluster {
-    fn new(test: &str, setup: Setup) -> Cluster {
+    pub fn new(test: &str, setup: Setup) -> Cluster {
         let net = Network::new();
         net.set_reliable(!setup.unreliable);
         net.set_latency(LATENCY_MS.0, LATENCY_MS.1);
