@@ -3,12 +3,16 @@
 
 use labrpc::ClientEnd;
 
+use crate::version::Context;
 use crate::{DynamoError, Options};
 // BEGIN SOLUTION
 use labrpc::RpcError;
 use tokio::time::{Duration, Instant, sleep};
 
-use crate::common::{GetArgs, GetReply, PutArgs, PutReply};
+use crate::common::{
+    GetArgs, GetReply, GetVersionsArgs, GetVersionsReply, PutArgs, PutReply, PutWithArgs,
+    PutWithReply,
+};
 // END SOLUTION
 // STUB: // Your imports here (6A), e.g. crate::common::{GetArgs, GetReply, PutArgs, PutReply}.
 
@@ -93,6 +97,48 @@ impl Clerk {
         // END SOLUTION
         // STUB: // Your code here (6A): call a node's "Dynamo.Put" with PutArgs.
         // STUB: let _ = (key, value);
+        // STUB: Err(DynamoError::NoCoordinator)
+    }
+    /// Every version of `key` that no other covers (none for a key never written), and the
+    /// context to hand back with a write that supersedes them (6C).
+    pub async fn get_versions(&mut self, key: &str) -> Result<(Vec<String>, Context), DynamoError> {
+        // BEGIN SOLUTION
+        let args = GetVersionsArgs {
+            key: key.to_string(),
+            options: self.options,
+        };
+        let reply = self.call::<_, GetVersionsReply>("Dynamo.GetVersions", &args, Duration::ZERO);
+        reply.await?.result
+        // END SOLUTION
+        // STUB: // Your code here (6C): call a node's "Dynamo.GetVersions".
+        // STUB: let _ = key;
+        // STUB: Err(DynamoError::NoCoordinator)
+    }
+
+    /// Stores `value` under `key` as a version that supersedes what `context` (from
+    /// [`Clerk::get_versions`]) covers, and nothing else (6C). An error means the write may or
+    /// may not have taken effect.
+    pub async fn put_with(
+        &mut self,
+        key: &str,
+        value: &str,
+        context: &Context,
+    ) -> Result<(), DynamoError> {
+        // BEGIN SOLUTION
+        self.seq += 1;
+        let args = PutWithArgs {
+            key: key.to_string(),
+            value: value.to_string(),
+            context: context.clone(),
+            options: self.options,
+            clerk: self.id,
+            seq: self.seq,
+        };
+        let reply = self.call::<_, PutWithReply>("Dynamo.PutWith", &args, RESEND_FOR);
+        reply.await?.result
+        // END SOLUTION
+        // STUB: // Your code here (6C): call a node's "Dynamo.PutWith".
+        // STUB: let _ = (key, value, context);
         // STUB: Err(DynamoError::NoCoordinator)
     }
     // BEGIN SOLUTION

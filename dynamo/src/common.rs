@@ -1,11 +1,13 @@
 //! The RPC messages: a clerk's requests to the node that coordinates them (`Dynamo.Get`,
-//! `Dynamo.Put`, whose names and arguments are fixed), and whatever coordinators and replicas say
+//! `Dynamo.Put`, `Dynamo.GetVersions`, `Dynamo.PutWith`, whose names and arguments are fixed), and whatever coordinators and replicas say
 //! to each other (yours to design: add messages and fields as you need).
 
 use serde::{Deserialize, Serialize};
 
+use crate::version::Context;
 use crate::{DynamoError, Options};
 // BEGIN SOLUTION
+use crate::version::Sibling;
 use crate::{NodeId, Stamp};
 // END SOLUTION
 // STUB: // Your imports here (6A), e.g. crate::{NodeId, Stamp}.
@@ -39,17 +41,69 @@ pub struct PutArgs {
 pub struct PutReply {
     pub result: Result<(), DynamoError>,
 }
+
+/// Arguments of `Dynamo.GetVersions` (6C).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetVersionsArgs {
+    pub key: String,
+    pub options: Options,
+}
+
+/// Every version of the key that no other covers (none for a key never written), and the context
+/// to write back with a value that supersedes them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetVersionsReply {
+    pub result: Result<(Vec<String>, Context), DynamoError>,
+}
+
+/// Arguments of `Dynamo.PutWith` (6C): a write that supersedes what `context` covers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PutWithArgs {
+    pub key: String,
+    pub value: String,
+    pub context: Context,
+    pub options: Options,
+    /// As in [`PutArgs`]: a clerk's writes share one numbering.
+    pub clerk: u64,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PutWithReply {
+    pub result: Result<(), DynamoError>,
+}
 // BEGIN SOLUTION
 
-/// A value as replicas keep it.
+/// A key as replicas keep it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Versioned {
-    /// Of two copies of a key, the one with the larger stamp is the newer.
-    pub stamp: Stamp,
-    pub value: String,
-    /// How many replicas the write that made it asked for (N): where the key lives after the
+    /// How many replicas the writes that made it asked for (N): where the key lives after the
     /// ring changes.
     pub n: usize,
+    pub data: Data,
+}
+
+/// A key's data: written with [`Clerk::put`](crate::Clerk::put), one stamped value (6A, 6B);
+/// written with [`Clerk::put_with`](crate::Clerk::put_with), its siblings (6C). A key is used
+/// through one of the two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Data {
+    /// Of two copies, the one with the larger stamp is the newer.
+    Register {
+        stamp: Stamp,
+        value: String,
+    },
+    Siblings(Vec<Sibling>),
+}
+
+impl Versioned {
+    /// The stamp of a register (`None` for siblings).
+    pub fn stamp(&self) -> Option<Stamp> {
+        match &self.data {
+            Data::Register { stamp, .. } => Some(*stamp),
+            Data::Siblings(_) => None,
+        }
+    }
 }
 
 /// Arguments of `Dynamo.Read`: a coordinator asks a replica for its copy of `key`.

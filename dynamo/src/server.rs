@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use labrpc::{ClientEnd, Persister, Service};
 
-use crate::common::{GetArgs, GetReply, PutArgs, PutReply};
+use crate::common::{
+    GetArgs, GetReply, GetVersionsArgs, GetVersionsReply, PutArgs, PutReply, PutWithArgs,
+    PutWithReply,
+};
 use crate::{NodeId, Ring};
 // BEGIN SOLUTION
 use std::collections::{BTreeMap, VecDeque};
@@ -22,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep, timeout_at};
 
-use crate::common::{ReadArgs, ReadReply, Versioned, WriteArgs, WriteReply};
+use crate::common::{Data, ReadArgs, ReadReply, Versioned, WriteArgs, WriteReply};
+use crate::version::{self, Dot, Sibling};
 use crate::{
     DynamoError, HANDOFF_INTERVAL, Mode, Options, QUORUM_TIMEOUT, Quorum, REPAIR_WAIT, Stamp,
     wall_clock,
@@ -43,6 +47,12 @@ pub fn service(node: &DynamoNode) -> Service<DynamoNode> {
             "Put",
             |node, args: PutArgs| async move { node.put(args).await },
         )
+        .handle("GetVersions", |node, args: GetVersionsArgs| async move {
+            node.get_versions(args).await
+        })
+        .handle("PutWith", |node, args: PutWithArgs| async move {
+            node.put_with(args).await
+        })
         .handle(
             "Read",
             |node, args: ReadArgs| async move { node.read(args) },
@@ -56,6 +66,10 @@ pub fn service(node: &DynamoNode) -> Service<DynamoNode> {
     // STUB: Service::new("Dynamo", node.clone())
     // STUB:     .handle("Get", |node, args: GetArgs| async move { node.get(args).await })
     // STUB:     .handle("Put", |node, args: PutArgs| async move { node.put(args).await })
+    // STUB:     .handle("GetVersions", |node, args: GetVersionsArgs| async move {
+    // STUB:         node.get_versions(args).await
+    // STUB:     })
+    // STUB:     .handle("PutWith", |node, args: PutWithArgs| async move { node.put_with(args).await })
 }
 
 /// A handle to one node. Clones refer to the same node, so tasks and RPC handlers each hold one.
@@ -99,13 +113,49 @@ struct State {
     /// The highest stamp counter this node has given a write: two writes it coordinates never
     /// share a stamp, even when both read the same newest one (or it restarted in between).
     clock: u64,
+    /// Per key, how many of its writes with siblings this node has coordinated: the number of
+    /// each one's dot.
+    dots: BTreeMap<String, u64>,
+    /// This life of the node's disk, drawn when it starts empty: its dots' writer.
+    epoch: u64,
 }
 
-/// Keeps `incoming` in `slot` unless what is there is at least as new.
+/// Takes `incoming` into what `slot` holds: of two registers the one with the larger stamp, of
+/// two sets of siblings every version neither covers. (A key is written through one API; a copy
+/// of the other kind is ignored.)
 fn keep_newer(slot: &mut Option<Versioned>, incoming: Versioned) {
-    if slot.as_ref().is_none_or(|old| old.stamp < incoming.stamp) {
+    let Some(old) = slot else {
         *slot = Some(incoming);
+        return;
+    };
+    old.n = old.n.max(incoming.n);
+    match (&mut old.data, incoming.data) {
+        (Data::Register { stamp, .. }, new @ Data::Register { .. }) => {
+            if Some(*stamp) < incoming_stamp(&new) {
+                old.data = new;
+            }
+        }
+        (Data::Siblings(kept), Data::Siblings(new)) => {
+            for sibling in new {
+                version::absorb(kept, sibling);
+            }
+        }
+        _ => {}
     }
+}
+
+fn incoming_stamp(data: &Data) -> Option<Stamp> {
+    match data {
+        Data::Register { stamp, .. } => Some(*stamp),
+        Data::Siblings(_) => None,
+    }
+}
+
+/// Whether a replica that answered `reply` lacks something of `newest`.
+fn is_behind(reply: &Option<Versioned>, newest: &Versioned) -> bool {
+    let mut merged = reply.clone();
+    keep_newer(&mut merged, newest.clone());
+    &merged != reply
 }
 
 impl State {
@@ -226,6 +276,8 @@ impl DynamoNode {
             store: BTreeMap::new(),
             owed: BTreeMap::new(),
             clock: 0,
+            dots: BTreeMap::new(),
+            epoch: labrpc::rand::random(),
         });
         // The ring changed while this node was down.
         if state.ring != ring {
@@ -272,7 +324,14 @@ impl DynamoNode {
     /// This node's own copy of `key`, if it holds one as a home replica (hints aside).
     pub fn stored(&self, key: &str) -> Option<String> {
         // BEGIN SOLUTION
-        self.lock().store.get(key).map(|v| v.value.clone())
+        match self.lock().store.get(key).map(|v| &v.data) {
+            Some(Data::Register { value, .. }) => Some(value.clone()),
+            Some(Data::Siblings(siblings)) => {
+                let values: Vec<&str> = siblings.iter().map(|s| s.value.as_str()).collect();
+                Some(values.join("\n"))
+            }
+            None => None,
+        }
         // END SOLUTION
         // STUB: // Your code here (6A).
         // STUB: let _ = key;
@@ -323,6 +382,31 @@ impl DynamoNode {
         // STUB: // Your code here (6A).
         // STUB: let _ = args;
         // STUB: PutReply { result: Err(crate::DynamoError::NoCoordinator) }
+    }
+    /// The `Dynamo.GetVersions` handler (6C): every version no other covers, and their context.
+    pub async fn get_versions(&self, args: GetVersionsArgs) -> GetVersionsReply {
+        // BEGIN SOLUTION
+        dlog!(CLNT, "get versions {:?}", args.key);
+        GetVersionsReply {
+            result: self.coordinate_get_versions(args.key, args.options).await,
+        }
+        // END SOLUTION
+        // STUB: // Your code here (6C).
+        // STUB: let _ = args;
+        // STUB: GetVersionsReply { result: Err(crate::DynamoError::NoCoordinator) }
+    }
+
+    /// The `Dynamo.PutWith` handler (6C): a new version that supersedes what its context covers.
+    pub async fn put_with(&self, args: PutWithArgs) -> PutWithReply {
+        // BEGIN SOLUTION
+        dlog!(CLNT, "put with context {:?}", args.key);
+        PutWithReply {
+            result: self.coordinate_put_with(args).await,
+        }
+        // END SOLUTION
+        // STUB: // Your code here (6C).
+        // STUB: let _ = args;
+        // STUB: PutWithReply { result: Err(crate::DynamoError::NoCoordinator) }
     }
     // BEGIN SOLUTION
 
@@ -382,11 +466,17 @@ impl DynamoNode {
         let Some(newest) = newest_of(&heard) else {
             return Ok(String::new());
         };
+        let Data::Register { value, .. } = &newest.data else {
+            return Err(DynamoError::BadOptions(format!(
+                "{key:?} was written with put_with: read it with get_versions"
+            )));
+        };
+        let value = value.clone();
         if options.mode == Mode::Linearizable {
             // The ABD register: before anyone learns of this value, a write quorum has it, so
             // every later read's quorum meets a replica that has it.
             let holders = (heard.iter())
-                .filter(|a| a.reply.as_ref().map(|v| v.stamp) == Some(newest.stamp))
+                .filter(|a| a.reply.as_ref() == Some(&newest))
                 .count();
             if holders < options.quorum.w {
                 self.write_quorum(&key, newest.clone(), &plan, options.quorum.w, deadline)
@@ -398,7 +488,7 @@ impl DynamoNode {
                     .repair_later(key, newest.clone(), heard, replies),
             );
         }
-        Ok(newest.value)
+        Ok(value)
     }
 
     async fn coordinate_put(&self, args: PutArgs) -> Result<(), DynamoError> {
@@ -426,7 +516,9 @@ impl DynamoNode {
         // quorum saw it), and above this node's last stamp.
         let counter = {
             let mut st = self.lock();
-            let read = newest_of(&heard).map_or(0, |v| v.stamp.counter);
+            let read = newest_of(&heard)
+                .and_then(|v| v.stamp())
+                .map_or(0, |s| s.counter);
             st.clock = (st.clock.max(read) + 1).max(wall_clock());
             self.save(&st);
             st.clock
@@ -436,13 +528,89 @@ impl DynamoNode {
             node: self.inner.me,
         };
         let value = Versioned {
-            stamp,
-            value,
             n: options.quorum.n,
+            data: Data::Register { stamp, value },
         };
         (self.inner.recent.lock().unwrap()).insert(clerk, (seq, value.clone()));
         self.write_quorum(&key, value, &plan, options.quorum.w, deadline)
             .await
+    }
+
+    async fn coordinate_get_versions(
+        &self,
+        key: String,
+        options: Options,
+    ) -> Result<(Vec<String>, version::Context), DynamoError> {
+        if options.mode == Mode::Linearizable {
+            return Err(not_linearizable());
+        }
+        let deadline = Instant::now() + QUORUM_TIMEOUT;
+        let plan = self.plan(&key, &options)?;
+        let mut replies = self.ask_reads(&key, &plan, deadline);
+        let heard = gather(&mut replies, options.quorum.r).await?;
+        let Some(newest) = newest_of(&heard) else {
+            return Ok((Vec::new(), version::Context::default()));
+        };
+        let Data::Siblings(siblings) = &newest.data else {
+            return Err(DynamoError::BadOptions(format!(
+                "{key:?} was written with put: read it with get"
+            )));
+        };
+        let values = siblings.iter().map(|s| s.value.clone()).collect();
+        let context = version::context_of(siblings);
+        labrpc::spawn(self.clone().repair_later(key, newest, heard, replies));
+        Ok((values, context))
+    }
+
+    async fn coordinate_put_with(&self, args: PutWithArgs) -> Result<(), DynamoError> {
+        let PutWithArgs {
+            key,
+            value,
+            context,
+            options,
+            clerk,
+            seq,
+        } = args;
+        if options.mode == Mode::Linearizable {
+            return Err(not_linearizable());
+        }
+        let deadline = Instant::now() + QUORUM_TIMEOUT;
+        let plan = self.plan(&key, &options)?;
+        let resent = match self.inner.recent.lock().unwrap().get(&clerk) {
+            Some((done, copy)) if *done == seq => Some(copy.clone()),
+            _ => None,
+        };
+        let copy = match resent {
+            Some(copy) => copy,
+            None => {
+                // A new dot: this node's next write of the key, which no context has seen yet.
+                let dot = {
+                    let mut st = self.lock();
+                    let n = st.dots.entry(key.clone()).or_default();
+                    *n += 1;
+                    let n = *n;
+                    self.save(&st);
+                    let writer = version::Writer {
+                        node: self.inner.me,
+                        epoch: st.epoch,
+                    };
+                    Dot { writer, n }
+                };
+                let sibling = Sibling {
+                    dot,
+                    context: context.clock,
+                    written_at: wall_clock(),
+                    value,
+                };
+                let copy = Versioned {
+                    n: options.quorum.n,
+                    data: Data::Siblings(vec![sibling]),
+                };
+                (self.inner.recent.lock().unwrap()).insert(clerk, (seq, copy.clone()));
+                copy
+            }
+        };
+        (self.write_quorum(&key, copy, &plan, options.quorum.w, deadline)).await
     }
 
     /// Asks every slot of `plan` for its copy of `key`; the answers arrive as they come.
@@ -587,7 +755,7 @@ impl DynamoNode {
         }
         let stale: Vec<NodeId> = (heard.iter())
             .filter(|a| a.node == a.home)
-            .filter(|a| a.reply.as_ref().is_none_or(|v| v.stamp < newest.stamp))
+            .filter(|a| is_behind(&a.reply, &newest))
             .map(|a| a.node)
             .collect();
         for node in stale {
@@ -648,6 +816,12 @@ impl DynamoNode {
     // STUB:
 }
 // BEGIN SOLUTION
+
+fn not_linearizable() -> DynamoError {
+    DynamoError::BadOptions(
+        "versions with siblings are not linearizable: use Mode::Quorum or Mode::Sloppy".into(),
+    )
+}
 
 /// The first `needed` answers, or the error saying how many came before the channel closed.
 async fn gather<R>(

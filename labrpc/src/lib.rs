@@ -11,6 +11,7 @@
 //!
 //! See `docs/labrpc.md` for how the network behaves and the rules lab code must follow.
 
+pub mod clock;
 pub mod codec;
 mod error;
 pub mod grading;

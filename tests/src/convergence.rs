@@ -16,6 +16,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use crate::failure_page::escape;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -174,11 +176,12 @@ pub fn assert_converged(test: &str, writes: &WriteLog, held: &BTreeMap<String, V
     if problems.is_empty() {
         return;
     }
-    let path = crate::lincheck::report::timeline_path(&format!("{test}-convergence"));
-    let page = match std::fs::write(&path, page(test, &writes, held, &problems)) {
-        Ok(()) => format!("\nThe writes and copies of these keys: {}", path.display()),
-        Err(e) => format!("\n(could not write {}: {e})", path.display()),
-    };
+    let page = crate::failure_page::write(
+        test,
+        "convergence",
+        &format!("{test}: the replicas did not converge"),
+        &page(&writes, held, &problems),
+    );
     let shown: Vec<String> = (problems.iter().take(10))
         .map(|p| format!("  key {:?} on {}: {}", p.key, p.replica, p.what))
         .collect();
@@ -195,14 +198,51 @@ pub fn assert_converged(test: &str, writes: &WriteLog, held: &BTreeMap<String, V
     );
 }
 
-/// A self-contained page: for each key with a problem, its writes as bars from call to
-/// acknowledgement over virtual time, and each replica's copy.
-fn page(
-    test: &str,
-    writes: &[Write],
-    held: &BTreeMap<String, Vec<Holding>>,
-    problems: &[Problem],
-) -> String {
+/// Fails the test `test` unless every key's replicas in `held` hold the same copy: once the
+/// faults stop and anti-entropy has run, live replicas agree byte for byte (6D).
+pub fn assert_replicas_agree(test: &str, held: &BTreeMap<String, Vec<Holding>>) {
+    let differing: Vec<(&String, &Vec<Holding>)> = (held.iter())
+        .filter(|(_, holdings)| holdings.iter().any(|h| h.value != holdings[0].value))
+        .collect();
+    if differing.is_empty() {
+        return;
+    }
+    let show = |h: &Holding| match &h.value {
+        Some(v) => format!("{}: {v:?}", h.replica),
+        None => format!("{}: nothing", h.replica),
+    };
+    let mut body = String::from("<table>");
+    let mut lines = Vec::new();
+    for (key, holdings) in &differing {
+        let copies: Vec<String> = holdings.iter().map(show).collect();
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td class=bad>{}</td></tr>",
+            escape(&format!("{key:?}")),
+            escape(&copies.join("; "))
+        );
+        if lines.len() < 10 {
+            lines.push(format!("  key {key:?}: {}", copies.join("; ")));
+        }
+    }
+    body.push_str("</table>");
+    let page = crate::failure_page::write(
+        test,
+        "agreement",
+        &format!("{test}: replicas disagree"),
+        &body,
+    );
+    panic!(
+        "{} of {} keys have replicas that still disagree after the faults stopped:\n{}{page}",
+        differing.len(),
+        held.len(),
+        lines.join("\n")
+    );
+}
+
+/// For each key with a problem, its writes as bars from call to acknowledgement over virtual
+/// time, and each replica's copy.
+fn page(writes: &[Write], held: &BTreeMap<String, Vec<Holding>>, problems: &[Problem]) -> String {
     let end = (writes.iter())
         .flat_map(|w| [Some(w.called_at), w.acked_at])
         .flatten()
@@ -212,13 +252,8 @@ fn page(
         .max(0.001);
     let x = |t: Duration| 20.0 + 860.0 * t.as_secs_f64() / end;
     let mut html = format!(
-        "<!doctype html><meta charset=utf-8><title>{0}: not converged</title><style>body{{font:14px \
-         sans-serif;margin:20px}}h2{{font-size:15px}}.bad{{color:#b00}}rect.ack{{fill:#4a8}}rect.\
-         failed{{fill:#c93}}text{{font:11px monospace}}</style><h1>{0}: the replicas did not \
-         converge</h1><p>Bars: writes of the key from call to acknowledgement over {1:.3} s of \
-         virtual time (orange: failed or unanswered, it may or may not have taken effect).</p>",
-        escape(test),
-        end
+        "<p>Bars: writes of the key from call to acknowledgement over {end:.3} s of virtual time \
+         (orange: failed or unanswered, it may or may not have taken effect).</p>"
     );
     let keys: Vec<&String> = {
         let mut keys: Vec<&String> = problems.iter().map(|p| &p.key).collect();
@@ -276,12 +311,6 @@ fn page(
         html.push_str("</ul>");
     }
     html
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

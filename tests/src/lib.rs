@@ -7,6 +7,8 @@
 //!   restarts and partitions 6.5840's testers make; every replicated lab's harness runs on it.
 //! - [`convergence`]: the check that an eventually consistent store lost no acknowledged write
 //!   once the faults stopped (Lab 6), with its HTML page.
+//! - [`siblings`]: the checks of a store whose keys keep siblings (Lab 6C): no version beside one
+//!   that supersedes it, and a cart that loses no acknowledged add.
 //! - [`kvtest`]: the pieces of the KV test harness shared by Labs 2, 4 and 5 (counting and
 //!   recording clerk operations, checking the history, the append-element checks).
 //! - [`summary`]: the one-line, 6.5840-style summary every graded test prints.
@@ -16,11 +18,13 @@
 //! `tools` crate, so that building a lab's tests does not build their dependencies.
 
 pub mod convergence;
+pub mod failure_page;
 pub mod group;
 pub mod kvtest;
 pub mod lincheck;
 pub mod memory;
 mod run;
+pub mod siblings;
 pub mod summary;
 
 pub use run::run;

@@ -4,18 +4,20 @@
 //! recorded (a history for the linearizability check, every write for the convergence check),
 //! crashes, restarts and partitions marked on the timeline, and the summary line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use dynamo::{Clerk, DynamoError, DynamoNode, NodeId, Options, PARTITIONS, Ring};
+use dynamo::version::Context;
+use dynamo::{Cart, Clerk, DynamoError, DynamoNode, NodeId, Options, PARTITIONS, Ring};
 use labrpc::Network;
-use tests::convergence::{Holding, WriteLog, assert_converged};
+use tests::convergence::{Holding, WriteLog, assert_converged, assert_replicas_agree};
 use tests::group::{Group, Replica};
 use tests::kvtest::KvLog;
 use tests::lincheck::Span;
 use tests::lincheck::kv::{KvInput, KvOutput};
+use tests::siblings::{ReadId, VersionLog, assert_cart_complete, assert_no_dominated_siblings};
 use tests::summary::{Summary, Tally};
 use tokio::time::Duration;
 
@@ -80,6 +82,10 @@ struct Inner {
     log: KvLog,
     /// Every write, for the convergence check.
     writes: WriteLog,
+    /// Every read and write of versions, for the domination check.
+    versions: VersionLog,
+    /// The cart adds tried and acknowledged, for the cart check.
+    adds: Mutex<(BTreeSet<String>, BTreeSet<String>)>,
     ops: AtomicU64,
     clients: AtomicUsize,
     summary: Mutex<Option<Begun>>,
@@ -112,6 +118,8 @@ impl Cluster {
                 ring,
                 log: KvLog::new(),
                 writes: WriteLog::new(),
+                versions: VersionLog::new(),
+                adds: Mutex::new(Default::default()),
                 ops: AtomicU64::new(0),
                 clients: AtomicUsize::new(0),
                 summary: Mutex::new(None),
@@ -140,6 +148,17 @@ impl Cluster {
     /// A new clerk with ends to the nodes in `to`, the ones it can reach (whatever partition
     /// the nodes are in). Its ends are called `K<row>->S<i>`.
     pub fn make_client(&self, options: Options, to: &[usize]) -> Client {
+        let (clerk, row, links) = self.clerk(options, to);
+        Client {
+            clerk,
+            row,
+            links,
+            cluster: self.clone(),
+        }
+    }
+
+    /// A clerk with ends to the nodes in `to`, its row in the history, and its ends' names.
+    fn clerk(&self, options: Options, to: &[usize]) -> (Clerk, usize, Vec<String>) {
         let row = self.inner.clients.fetch_add(1, Ordering::Relaxed);
         let (net, group) = (&self.inner.net, &self.inner.group);
         let (links, ends) = (to.iter())
@@ -151,12 +170,29 @@ impl Cluster {
                 (name, end)
             })
             .unzip();
-        Client {
-            clerk: Clerk::new(ends, options),
-            row,
-            links,
+        (Clerk::new(ends, options), row, links)
+    }
+
+    /// A clerk of versions with siblings (6C), recorded for the domination check.
+    pub fn make_versions_client(&self, options: Options, to: &[usize]) -> VersionsClient {
+        VersionsClient {
+            clerk: self.clerk(options, to).0,
             cluster: self.clone(),
         }
+    }
+
+    /// A shopping cart under `key` (6C), its adds recorded for the cart check.
+    pub fn make_cart(&self, options: Options, to: &[usize], key: &str) -> CartClient {
+        CartClient {
+            cart: Cart::new(self.clerk(options, to).0, key),
+            cluster: self.clone(),
+        }
+    }
+
+    /// Skews the nodes' clocks (6C): offsets up to `max_offset`, drift up to `max_drift_ppm`.
+    pub fn skew_clocks(&self, max_offset: Duration, max_drift_ppm: u32) {
+        labrpc::clock::set_skew(max_offset, max_drift_ppm);
+        (self.inner.log).annotate("clocks", &format!("clocks skewed by up to {max_offset:?}"));
     }
 
     /// Cuts (or restores) a clerk's links to its nodes, as if the clerk were cut off: an answer
@@ -280,6 +316,34 @@ impl Cluster {
         );
     }
 
+    /// Fails the test if a read returned a version beside one that supersedes it.
+    pub fn check_siblings(&self) {
+        assert_no_dominated_siblings(&self.inner.test, &self.inner.versions);
+    }
+
+    /// Fails the test unless `items` (a cart's final read) holds every acknowledged add and
+    /// nothing nobody added.
+    pub fn check_cart(&self, items: &BTreeSet<String>) {
+        let (attempted, acknowledged) = self.inner.adds.lock().unwrap().clone();
+        assert_cart_complete(&self.inner.test, &acknowledged, &attempted, items);
+    }
+
+    /// Fails the test unless the home replicas (of `n`) of every key in `keys` hold the same copy.
+    pub fn check_replicas_agree(&self, keys: &[String], n: usize) {
+        let held: BTreeMap<String, Vec<Holding>> = (keys.iter())
+            .map(|key| {
+                let holdings = (self.home(key, n).into_iter())
+                    .map(|i| Holding {
+                        replica: format!("S{i}"),
+                        value: self.stored(i, key),
+                    })
+                    .collect();
+                (key.clone(), holdings)
+            })
+            .collect();
+        assert_replicas_agree(&self.inner.test, &held);
+    }
+
     /// Starts the part of a test that the summary line describes as `description`.
     pub fn begin(&self, description: &str, clients: usize) {
         self.inner.ops.store(0, Ordering::SeqCst);
@@ -367,3 +431,79 @@ pub fn names(nodes: &[NodeId]) -> String {
 /// How long after the last fault the store must have converged: hints and moved keys are
 /// offered every 100 ms (`dynamo::HANDOFF_INTERVAL`), so 2 s is twenty rounds.
 pub const CONVERGE_WITHIN: Duration = Duration::from_secs(2);
+
+/// A clerk of versions with siblings, as the tests use it: every operation counted and recorded.
+pub struct VersionsClient {
+    clerk: Clerk,
+    cluster: Cluster,
+}
+
+impl VersionsClient {
+    pub async fn get_versions(
+        &mut self,
+        key: &str,
+    ) -> Result<(Vec<String>, Context, ReadId), DynamoError> {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        let (mut values, context, read) = inner
+            .versions
+            .get_versions(key, self.clerk.get_versions(key))
+            .await?;
+        values.sort();
+        Ok((values, context, read))
+    }
+
+    /// Writes `value` with the context of `read` (`None`: an empty one).
+    pub async fn put_with(
+        &mut self,
+        key: &str,
+        value: &str,
+        read: Option<(&Context, ReadId)>,
+    ) -> Result<(), DynamoError> {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        let empty = Context::default();
+        let context = read.map_or(&empty, |(c, _)| c);
+        let op = self.clerk.put_with(key, value, context);
+        inner
+            .versions
+            .put_with(key, value, read.map(|(_, r)| r), op)
+            .await
+    }
+
+    /// `get_versions`, failing the test on an error.
+    pub async fn must_get_versions(&mut self, key: &str) -> (Vec<String>, Context, ReadId) {
+        let got = self.get_versions(key).await;
+        got.unwrap_or_else(|e| panic!("GetVersions({key:?}) failed: {e}"))
+    }
+}
+
+/// A shopping cart as the tests use it: every add recorded as tried, and as acknowledged when it
+/// succeeds.
+pub struct CartClient {
+    cart: Cart,
+    cluster: Cluster,
+}
+
+impl CartClient {
+    pub async fn add(&mut self, item: &str) -> Result<(), DynamoError> {
+        let inner = &self.cluster.inner;
+        inner.ops.fetch_add(1, Ordering::SeqCst);
+        inner.adds.lock().unwrap().0.insert(item.to_string());
+        let added = self.cart.add(item).await;
+        if added.is_ok() {
+            inner.adds.lock().unwrap().1.insert(item.to_string());
+        }
+        added
+    }
+
+    pub async fn remove(&mut self, item: &str) -> Result<(), DynamoError> {
+        self.cluster.inner.ops.fetch_add(1, Ordering::SeqCst);
+        self.cart.remove(item).await
+    }
+
+    pub async fn items(&mut self) -> Result<BTreeSet<String>, DynamoError> {
+        self.cluster.inner.ops.fetch_add(1, Ordering::SeqCst);
+        self.cart.items().await
+    }
+}

@@ -5,3 +5,4 @@
 mod harness;
 mod part_6a;
 mod part_6b;
+mod part_6c;

@@ -35,6 +35,7 @@ pub use margin::bound;
 pub use node::Node;
 pub(crate) use node::{panic_message, spawn_on};
 pub use seed::derive_seed;
+pub(crate) use seed::stream as seed_stream;
 pub(crate) use task::{current_node, current_node_name};
 pub use watchdog::EXIT_STATUS as WATCHDOG_EXIT_STATUS;
 use world::World;

@@ -15,6 +15,7 @@ use tokio::time::{Duration, Instant};
 use super::margin::Shares;
 use super::seed;
 use super::trace::{Record, Trace};
+use crate::clock::Skew;
 
 pub(crate) struct World {
     pub seed: u64,
@@ -34,6 +35,9 @@ pub(crate) struct World {
     pub bounds: RefCell<Shares>,
     /// What to release when the run ends (see `at_teardown`).
     teardown: RefCell<Vec<Box<dyn FnOnce()>>>,
+    /// The bounds of the nodes' clocks (`clock::set_skew`), and each node's clock once read.
+    clock_bounds: Cell<Option<(Duration, u32)>>,
+    clocks: RefCell<HashMap<Arc<str>, Skew>>,
 }
 
 thread_local! {
@@ -56,7 +60,24 @@ impl World {
             heartbeat: Arc::new(AtomicU64::new(0)),
             bounds: RefCell::new(Shares::new()),
             teardown: RefCell::new(Vec::new()),
+            clock_bounds: Cell::new(None),
+            clocks: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Sets the bounds of the nodes' clocks; clocks already read keep their skew.
+    pub fn set_clock_skew(&self, max_offset: Duration, max_drift_ppm: u32) {
+        self.clock_bounds.set(Some((max_offset, max_drift_ppm)));
+    }
+
+    /// Node `name`'s clock error: none without bounds, else drawn once from its own stream.
+    pub fn clock_of(&self, name: &Arc<str>) -> Skew {
+        let Some((offset, drift)) = self.clock_bounds.get() else {
+            return Skew::default();
+        };
+        *(self.clocks.borrow_mut())
+            .entry(name.clone())
+            .or_insert_with(|| Skew::draw(self.seed, name, offset, drift))
     }
 
     /// Marks virtual time zero; called on the runtime, before the test body starts.
