@@ -130,10 +130,10 @@ fn keep_newer(slot: &mut Option<Versioned>, incoming: Versioned) {
     };
     old.n = old.n.max(incoming.n);
     match (&mut old.data, incoming.data) {
-        (Data::Register { stamp, .. }, new @ Data::Register { .. }) => {
-            if Some(*stamp) < incoming_stamp(&new) {
-                old.data = new;
-            }
+        (Data::Register { stamp, .. }, new @ Data::Register { stamp: newer, .. })
+            if *stamp < newer =>
+        {
+            old.data = new;
         }
         (Data::Siblings(kept), Data::Siblings(new)) => {
             for sibling in new {
@@ -141,13 +141,6 @@ fn keep_newer(slot: &mut Option<Versioned>, incoming: Versioned) {
             }
         }
         _ => {}
-    }
-}
-
-fn incoming_stamp(data: &Data) -> Option<Stamp> {
-    match data {
-        Data::Register { stamp, .. } => Some(*stamp),
-        Data::Siblings(_) => None,
     }
 }
 

@@ -35,8 +35,7 @@ fn readings(seed: u64, skew: Option<(Duration, u32)>) -> Vec<Duration> {
                 *seen.lock().unwrap() = read;
             }
         });
-    let read = out.lock().unwrap().clone();
-    read
+    out.lock().unwrap().clone()
 }
 
 #[test]
