@@ -5,7 +5,7 @@
 //!
 //! `cargo run -p dynamo --release --example latency`
 
-use dynamo::{Clerk, DynamoNode, Mode, Options, PARTITIONS, Ring};
+use dynamo::{Clerk, DynamoNode, Mode, NodeOptions, Options, PARTITIONS, Ring};
 use labrpc::{Network, sim};
 use tests::group::{Group, Replica};
 use tokio::time::{Duration, Instant};
@@ -45,7 +45,13 @@ fn main() {
                 net.set_latency(1, 10);
                 let ring = Ring::new(&[0, 1, 2, 3, 4], PARTITIONS);
                 let group = Group::new(&net, "", 5, move |ends, me, p| {
-                    Node(DynamoNode::new(ends, me, p, ring.clone()))
+                    Node(DynamoNode::new(
+                        ends,
+                        me,
+                        p,
+                        ring.clone(),
+                        NodeOptions::default(),
+                    ))
                 });
                 let ends = (0..5).map(|i| group.make_end(i)).collect();
                 let mut ck = Clerk::new(ends, Options::default_in(mode));

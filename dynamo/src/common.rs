@@ -8,7 +8,7 @@ use crate::version::Context;
 use crate::{DynamoError, Options};
 // BEGIN SOLUTION
 use crate::version::Sibling;
-use crate::{NodeId, Stamp};
+use crate::{LEAVES, NodeId, Stamp};
 // END SOLUTION
 // STUB: // Your imports here (6A), e.g. crate::{NodeId, Stamp}.
 
@@ -130,5 +130,30 @@ pub struct WriteArgs {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WriteReply {}
+
+/// Arguments of `Dynamo.SyncRoots` (6D): the root hash of each range the two nodes replicate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncRootsArgs {
+    pub roots: Vec<(u32, u64)>,
+}
+
+/// The leaves of every range whose root differs from the receiver's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncRootsReply {
+    pub leaves: Vec<(u32, [u64; LEAVES])>,
+}
+
+/// Arguments of `Dynamo.SyncKeys` (6D): the sender's entries under the leaves that differ, and
+/// those leaves, whose entries the receiver sends back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncKeysArgs {
+    pub leaves: Vec<(u32, u8)>,
+    pub entries: Vec<(String, Versioned)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncKeysReply {
+    pub entries: Vec<(String, Versioned)>,
+}
 // END SOLUTION
 // STUB: // Your messages here (6A, 6B): what a coordinator and a replica say to each other.

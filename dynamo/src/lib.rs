@@ -56,13 +56,34 @@ pub const REPAIR_WAIT: Duration = Duration::from_millis(100);
 /// change gave to others).
 pub const HANDOFF_INTERVAL: Duration = Duration::from_millis(100);
 
+/// What a node does in the background beyond hinted handoff (the tests of 6A to 6C run without
+/// anti-entropy, so that they see exactly what quorums, read repair and handoff do).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeOptions {
+    /// Merkle-tree anti-entropy (6D): every this long, exchange trees with one other replica.
+    pub anti_entropy_every: Option<Duration>,
+}
+
+/// Keys whose ranges anti-entropy keeps in sync are replicated on this many nodes (every test
+/// uses N = 3).
+pub const ANTI_ENTROPY_N: usize = 3;
+
+/// The leaves of a range's Merkle tree: its keys are spread over them by hash, and replicas
+/// exchange the keys of the leaves whose hashes differ.
+pub const LEAVES: usize = 16;
+
 /// A key's position on the ring: the 64-bit FNV-1a hash of its bytes, mixed by MurmurHash3's
 /// finalizer (FNV-1a alone leaves the high bits, which pick the partition, poorly spread for
 /// short keys that differ in their last characters). Given (the tests place keys with it), and
 /// stable across runs and machines, unlike `std`'s hashers.
 pub fn hash(key: &str) -> u64 {
+    hash_bytes(key.as_bytes())
+}
+
+/// [`hash`] of any bytes (the anti-entropy trees of 6D hash encoded entries with it).
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key.as_bytes() {
+    for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

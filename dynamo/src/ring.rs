@@ -9,11 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::NodeId;
-// BEGIN SOLUTION
-use crate::partition_of;
-// END SOLUTION
-// STUB: // Your imports here (6A), e.g. crate::partition_of.
+use crate::{NodeId, partition_of};
 
 /// Which node owns each partition. Every node and the tester hold equal copies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,10 +61,15 @@ impl Ring {
     /// Every node on the ring once, in the order met walking clockwise from `key`'s partition:
     /// the first N are its preference list, the ones after stand in for them (6B).
     pub fn walk(&self, key: &str) -> Vec<NodeId> {
+        self.walk_from(partition_of(key, self.owners.len()))
+    }
+
+    /// Every node on the ring once, in the order met walking clockwise from partition `start`:
+    /// the first N are the home replicas of every key in that partition.
+    pub fn walk_from(&self, start: usize) -> Vec<NodeId> {
         // BEGIN SOLUTION
         let q = self.owners.len();
         let nodes = self.nodes().len();
-        let start = partition_of(key, q);
         let mut met = Vec::with_capacity(nodes);
         for i in 0..q {
             let owner = self.owners[(start + i) % q];
@@ -82,7 +83,7 @@ impl Ring {
         met
         // END SOLUTION
         // STUB: // Your code here (6A).
-        // STUB: let _ = key;
+        // STUB: let _ = start;
         // STUB: self.nodes()
     }
 

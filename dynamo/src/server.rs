@@ -6,7 +6,7 @@
 //! across an `.await`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use labrpc::{ClientEnd, Persister, Service};
 
@@ -14,7 +14,7 @@ use crate::common::{
     GetArgs, GetReply, GetVersionsArgs, GetVersionsReply, PutArgs, PutReply, PutWithArgs,
     PutWithReply,
 };
-use crate::{NodeId, Ring};
+use crate::{NodeId, NodeOptions, Ring};
 // BEGIN SOLUTION
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -25,8 +25,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep, timeout_at};
 
-use crate::common::{Data, ReadArgs, ReadReply, Versioned, WriteArgs, WriteReply};
+use crate::common::{
+    Data, ReadArgs, ReadReply, SyncKeysArgs, SyncKeysReply, SyncRootsArgs, SyncRootsReply,
+    Versioned, WriteArgs, WriteReply,
+};
 use crate::version::{self, Dot, Sibling};
+use crate::{ANTI_ENTROPY_N, LEAVES, hash, hash_bytes, partition_of};
 use crate::{
     DynamoError, HANDOFF_INTERVAL, Mode, Options, QUORUM_TIMEOUT, Quorum, REPAIR_WAIT, Stamp,
     wall_clock,
@@ -57,10 +61,15 @@ pub fn service(node: &DynamoNode) -> Service<DynamoNode> {
             "Read",
             |node, args: ReadArgs| async move { node.read(args) },
         )
-        .handle(
-            "Write",
-            |node, args: WriteArgs| async move { node.write(args) },
-        )
+        .handle("Write", |node, args: WriteArgs| async move {
+            node.write(args).await
+        })
+        .handle("SyncRoots", |node, args: SyncRootsArgs| async move {
+            node.sync_roots(args)
+        })
+        .handle("SyncKeys", |node, args: SyncKeysArgs| async move {
+            node.sync_keys(args).await
+        })
     // END SOLUTION
     // STUB: // Your code here (6A): register your own methods between nodes too.
     // STUB: Service::new("Dynamo", node.clone())
@@ -88,6 +97,10 @@ struct Inner {
     peers: Vec<ClientEnd>,
     persister: Persister,
     state: Mutex<State>,
+    /// Changes asked to be saved, and the last one saved (see `flusher`).
+    changes: AtomicU64,
+    saved: tokio::sync::watch::Sender<u64>,
+    flush: tokio::sync::Notify,
     /// Per clerk, its latest write this node coordinated, with the copy it made of it: a resent
     /// write is stored again with the same stamp, never as a new write.
     recent: Mutex<BTreeMap<u64, (u64, Versioned)>>,
@@ -95,6 +108,9 @@ struct Inner {
     // STUB: // Your data here (6A, 6B).
 }
 // BEGIN SOLUTION
+
+/// How long changes wait to be saved together (group commit).
+const FLUSH_WINDOW: Duration = Duration::from_millis(2);
 
 /// How long a coordinator waits before it asks a replica again, after a request got no answer.
 const RETRY_PAUSE: Duration = Duration::from_millis(20);
@@ -118,6 +134,19 @@ struct State {
     dots: BTreeMap<String, u64>,
     /// This life of the node's disk, drawn when it starts empty: its dots' writer.
     epoch: u64,
+    /// Per partition, the leaves of its Merkle tree over the store: each the XOR of the hashes
+    /// of its entries, kept up to date on every change (and rebuilt from the store on start).
+    #[serde(skip)]
+    leaves: BTreeMap<usize, [u64; LEAVES]>,
+}
+
+/// Where a key sits in the trees: its partition, and its leaf there.
+fn leaf_of(key: &str, partitions: usize) -> (usize, usize) {
+    (partition_of(key, partitions), hash(key) as usize % LEAVES)
+}
+
+fn entry_hash(key: &str, value: &Versioned) -> u64 {
+    hash_bytes(&codec::encode(&(key, value)).expect("entries encode"))
 }
 
 /// Takes `incoming` into what `slot` holds: of two registers the one with the larger stamp, of
@@ -165,10 +194,49 @@ impl State {
     }
 
     fn store(&mut self, key: &str, value: Versioned) {
-        let mut slot = self.store.remove(key);
+        let mut slot = self.store.get(key).cloned();
         keep_newer(&mut slot, value);
-        self.store
-            .insert(key.to_string(), slot.expect("just filled"));
+        self.set(key, slot);
+    }
+
+    /// Replaces the store's entry for `key`, keeping the tree's leaf in step.
+    fn set(&mut self, key: &str, value: Option<Versioned>) {
+        let (partition, leaf) = leaf_of(key, self.ring.partitions());
+        let row = self.leaves.entry(partition).or_default();
+        if let Some(old) = self.store.remove(key) {
+            row[leaf] ^= entry_hash(key, &old);
+        }
+        if let Some(new) = value {
+            row[leaf] ^= entry_hash(key, &new);
+            self.store.insert(key.to_string(), new);
+        }
+    }
+
+    fn rebuild_leaves(&mut self) {
+        let entries = std::mem::take(&mut self.store);
+        self.leaves.clear();
+        for (key, value) in entries {
+            self.set(&key, Some(value));
+        }
+    }
+
+    /// The root of partition `p`'s tree: the hash of its leaves.
+    fn root(&self, p: usize) -> u64 {
+        let leaves = self.leaves.get(&p).copied().unwrap_or_default();
+        let bytes: Vec<u8> = leaves.iter().flat_map(|l| l.to_le_bytes()).collect();
+        hash_bytes(&bytes)
+    }
+
+    /// The store's entries under the given leaves.
+    fn entries_under(&self, leaves: &[(u32, u8)]) -> Vec<(String, Versioned)> {
+        let q = self.ring.partitions();
+        (self.store.iter())
+            .filter(|(key, _)| {
+                let (p, l) = leaf_of(key, q);
+                leaves.contains(&(p as u32, l as u8))
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     fn owe(&mut self, node: NodeId, key: &str, value: Versioned) {
@@ -214,7 +282,7 @@ impl State {
                 self.owe(node, &key, value.clone());
             }
             if !after.contains(&me) {
-                self.store.remove(&key);
+                self.set(&key, None);
             }
         }
         let members = self.ring.nodes();
@@ -262,7 +330,13 @@ impl DynamoNode {
     /// the current `ring`, restoring whatever `persister` holds (a node that cannot read it must
     /// panic saying so, never start empty). Must return quickly: background work (hinted
     /// handoff) goes into tasks started with `labrpc::spawn`.
-    pub fn new(peers: Vec<ClientEnd>, me: NodeId, persister: Persister, ring: Ring) -> DynamoNode {
+    pub fn new(
+        peers: Vec<ClientEnd>,
+        me: NodeId,
+        persister: Persister,
+        ring: Ring,
+        options: NodeOptions,
+    ) -> DynamoNode {
         // BEGIN SOLUTION
         let mut state = State::restore(me, &persister.read_raft_state()).unwrap_or(State {
             ring: ring.clone(),
@@ -271,7 +345,9 @@ impl DynamoNode {
             clock: 0,
             dots: BTreeMap::new(),
             epoch: labrpc::rand::random(),
+            leaves: BTreeMap::new(),
         });
+        state.rebuild_leaves();
         // The ring changed while this node was down.
         if state.ring != ring {
             state.change_ring(me, ring);
@@ -284,15 +360,22 @@ impl DynamoNode {
                 persister,
                 state: Mutex::new(state),
                 recent: Mutex::new(BTreeMap::new()),
+                changes: AtomicU64::new(0),
+                saved: tokio::sync::watch::Sender::new(0),
+                flush: tokio::sync::Notify::new(),
             }),
         };
         node.save(&node.lock());
+        labrpc::spawn(node.clone().flusher());
         labrpc::spawn(node.clone().hand_off());
+        if let Some(every) = options.anti_entropy_every {
+            labrpc::spawn(node.clone().anti_entropy(every));
+        }
         node
         // END SOLUTION
         // STUB: // Your code here (6A, 6B): restore what persister.read_raft_state() holds, and
         // STUB: // start the background tasks you need (hinted handoff) with labrpc::spawn.
-        // STUB: let _ = (peers, persister, ring);
+        // STUB: let _ = (peers, persister, ring, options);
         // STUB: DynamoNode {
         // STUB:     inner: Arc::new(Inner {
         // STUB:         me,
@@ -407,9 +490,35 @@ impl DynamoNode {
         self.inner.state.lock().unwrap()
     }
 
-    fn save(&self, st: &State) {
-        let bytes = codec::encode(st).expect("a node's state encodes");
-        self.inner.persister.save(&bytes, &[]);
+    /// Asks for the state to be persisted (the flusher saves every change within
+    /// [`FLUSH_WINDOW`]); returns the change's number, for [`DynamoNode::durable`].
+    fn save(&self, _changed: &State) -> u64 {
+        let change = self.inner.changes.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner.flush.notify_one();
+        change
+    }
+
+    /// Returns once change `change` is on disk: before a write is acknowledged.
+    async fn durable(&self, change: u64) {
+        let mut saved = self.inner.saved.subscribe();
+        while *saved.borrow_and_update() < change {
+            if saved.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Group commit: saves the whole state once for all the changes of a window, so that a
+    /// store of thousands of keys is not encoded once per write.
+    async fn flusher(self) {
+        loop {
+            self.inner.flush.notified().await;
+            sleep(FLUSH_WINDOW).await;
+            let change = self.inner.changes.load(Ordering::SeqCst);
+            let bytes = codec::encode(&*self.lock()).expect("a node's state encodes");
+            self.inner.persister.save(&bytes, &[]);
+            self.inner.saved.send_replace(change);
+        }
     }
 
     /// The `Dynamo.Read` handler: this replica's newest copy of a key.
@@ -421,14 +530,17 @@ impl DynamoNode {
 
     /// The `Dynamo.Write` handler: keeps the copy unless it has a newer one; a copy for another
     /// home replica is kept apart as a hint.
-    fn write(&self, args: WriteArgs) -> WriteReply {
+    async fn write(&self, args: WriteArgs) -> WriteReply {
         let me = self.inner.me;
-        let mut st = self.lock();
-        match args.hint {
-            Some(home) if home != me => st.owe(home, &args.key, args.value),
-            _ => st.accept(me, &args.key, args.value),
-        }
-        self.save(&st);
+        let change = {
+            let mut st = self.lock();
+            match args.hint {
+                Some(home) if home != me => st.owe(home, &args.key, args.value),
+                _ => st.accept(me, &args.key, args.value),
+            }
+            self.save(&st)
+        };
+        self.durable(change).await;
         WriteReply {}
     }
 
@@ -577,18 +689,19 @@ impl DynamoNode {
             Some(copy) => copy,
             None => {
                 // A new dot: this node's next write of the key, which no context has seen yet.
-                let dot = {
+                let (dot, change) = {
                     let mut st = self.lock();
                     let n = st.dots.entry(key.clone()).or_default();
                     *n += 1;
                     let n = *n;
-                    self.save(&st);
                     let writer = version::Writer {
                         node: self.inner.me,
                         epoch: st.epoch,
                     };
-                    Dot { writer, n }
+                    (Dot { writer, n }, self.save(&st))
                 };
+                // Never reused, even by this node after a crash.
+                self.durable(change).await;
                 let sibling = Sibling {
                     dot,
                     context: context.clock,
@@ -652,7 +765,7 @@ impl DynamoNode {
             };
             async move {
                 if node == this.inner.me {
-                    this.write(args);
+                    this.write(args).await;
                     return Some(());
                 }
                 let end = &this.inner.peers[node];
@@ -759,11 +872,104 @@ impl DynamoNode {
                 hint: None,
             };
             if node == self.inner.me {
-                self.write(args);
+                self.write(args).await;
             } else {
                 let _ = (self.inner.peers[node])
                     .call::<_, WriteReply>("Dynamo.Write", &args)
                     .await;
+            }
+        }
+    }
+
+    /// The ranges this node and `peer` both replicate, with this node's root of each.
+    fn shared_roots(&self, peer: NodeId) -> Vec<(u32, u64)> {
+        let st = self.lock();
+        (0..st.ring.partitions())
+            .filter(|&p| {
+                let home = st.ring.walk_from(p);
+                let home = &home[..ANTI_ENTROPY_N.min(home.len())];
+                home.contains(&self.inner.me) && home.contains(&peer)
+            })
+            .map(|p| (p as u32, st.root(p)))
+            .collect()
+    }
+
+    /// The `Dynamo.SyncRoots` handler: the leaves of every range whose root differs.
+    fn sync_roots(&self, args: SyncRootsArgs) -> SyncRootsReply {
+        let st = self.lock();
+        let leaves = (args.roots.into_iter())
+            .filter(|&(p, root)| st.root(p as usize) != root)
+            .map(|(p, _)| (p, st.leaves.get(&(p as usize)).copied().unwrap_or_default()))
+            .collect();
+        SyncRootsReply { leaves }
+    }
+
+    /// The `Dynamo.SyncKeys` handler: takes the sender's entries and answers with its own under
+    /// the same leaves (as they were before).
+    async fn sync_keys(&self, args: SyncKeysArgs) -> SyncKeysReply {
+        let me = self.inner.me;
+        let (entries, change) = {
+            let mut st = self.lock();
+            let entries = st.entries_under(&args.leaves);
+            for (key, value) in args.entries {
+                st.accept(me, &key, value);
+            }
+            (entries, self.save(&st))
+        };
+        self.durable(change).await;
+        SyncKeysReply { entries }
+    }
+
+    /// Anti-entropy (6D): every `every`, compares trees with the next other node on the ring,
+    /// over the ranges both replicate: the roots first, then the leaves of the ranges whose
+    /// roots differ, then the entries under the leaves that differ, both ways.
+    async fn anti_entropy(self, every: Duration) {
+        let mut turn = 0;
+        while !self.killed() {
+            sleep(every).await;
+            let peers: Vec<NodeId> = (self.lock().ring.nodes().into_iter())
+                .filter(|&n| n != self.inner.me)
+                .collect();
+            if peers.is_empty() {
+                continue;
+            }
+            let peer = peers[turn % peers.len()];
+            turn += 1;
+            let roots = self.shared_roots(peer);
+            if roots.is_empty() {
+                continue;
+            }
+            let end = self.inner.peers[peer].clone();
+            let args = SyncRootsArgs { roots };
+            let Ok(differ) = end
+                .call::<_, SyncRootsReply>("Dynamo.SyncRoots", &args)
+                .await
+            else {
+                continue;
+            };
+            let (leaves, entries) = {
+                let st = self.lock();
+                let mut leaves = Vec::new();
+                for (p, theirs) in differ.leaves {
+                    let ours = st.leaves.get(&(p as usize)).copied().unwrap_or_default();
+                    let differing = (0..LEAVES).filter(|&l| ours[l] != theirs[l]);
+                    leaves.extend(differing.map(|l| (p, l as u8)));
+                }
+                let entries = st.entries_under(&leaves);
+                (leaves, entries)
+            };
+            if leaves.is_empty() {
+                continue;
+            }
+            dlog!(SYNC, "{} leaves differ from S{peer}'s", leaves.len());
+            let args = SyncKeysArgs { leaves, entries };
+            if let Ok(reply) = end.call::<_, SyncKeysReply>("Dynamo.SyncKeys", &args).await {
+                let me = self.inner.me;
+                let mut st = self.lock();
+                for (key, value) in reply.entries {
+                    st.accept(me, &key, value);
+                }
+                self.save(&st);
             }
         }
     }

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use dynamo::version::Context;
-use dynamo::{Cart, Clerk, DynamoError, DynamoNode, NodeId, Options, PARTITIONS, Ring};
+use dynamo::{
+    Cart, Clerk, DynamoError, DynamoNode, NodeId, NodeOptions, Options, PARTITIONS, Ring,
+};
 use labrpc::Network;
 use tests::convergence::{Holding, WriteLog, assert_converged, assert_replicas_agree};
 use tests::group::{Group, Replica};
@@ -32,7 +34,12 @@ pub struct Setup {
     /// How many of them are on the ring at the start (the first ones); the others can join.
     pub on_ring: usize,
     pub unreliable: bool,
+    /// Whether the nodes run Merkle-tree anti-entropy (6D), every [`ANTI_ENTROPY_EVERY`].
+    pub anti_entropy: bool,
 }
+
+/// How often a node exchanges trees with another, when the test turns anti-entropy on.
+pub const ANTI_ENTROPY_EVERY: Duration = Duration::from_millis(200);
 
 impl Setup {
     pub const fn ring(nodes: usize) -> Setup {
@@ -40,6 +47,7 @@ impl Setup {
             nodes,
             on_ring: nodes,
             unreliable: false,
+            anti_entropy: false,
         }
     }
 }
@@ -106,9 +114,12 @@ impl Cluster {
         let members: Vec<NodeId> = (0..setup.on_ring).collect();
         let ring = Arc::new(Mutex::new(Ring::new(&members, PARTITIONS)));
         let current = ring.clone();
+        let options = NodeOptions {
+            anti_entropy_every: setup.anti_entropy.then_some(ANTI_ENTROPY_EVERY),
+        };
         let group = Group::new(&net, "", setup.nodes, move |ends, me, persister| {
             let ring = current.lock().unwrap().clone();
-            NodeReplica(DynamoNode::new(ends, me, persister, ring))
+            NodeReplica(DynamoNode::new(ends, me, persister, ring, options))
         });
         Cluster {
             inner: Arc::new(Inner {
@@ -126,6 +137,10 @@ impl Cluster {
                 partition: Mutex::new(None),
             }),
         }
+    }
+
+    pub fn net(&self) -> &Network {
+        &self.inner.net
     }
 
     pub fn group(&self) -> &Group<NodeReplica> {
@@ -207,6 +222,18 @@ impl Cluster {
     pub fn crash(&self, i: usize) {
         self.inner.group.shutdown_server(i);
         self.inner.log.annotate("crash", &format!("S{i} crashed"));
+    }
+
+    /// Crashes node `i` and restarts it with an empty disk (6D), connected to every node of
+    /// `to`: what it held comes back only from the other replicas.
+    pub fn wipe(&self, i: usize, to: &[usize]) {
+        self.inner.group.shutdown_server(i);
+        self.inner.group.persister(i).save(&[], &[]);
+        self.inner.group.start_server(i);
+        self.inner.group.connect(i, to);
+        self.inner
+            .log
+            .annotate("wipe", &format!("S{i} restarted with an empty disk"));
     }
 
     /// Restarts node `i` from what it persisted, with the current ring, connected to every node

@@ -6,3 +6,4 @@ mod harness;
 mod part_6a;
 mod part_6b;
 mod part_6c;
+mod part_6d;

@@ -124,6 +124,7 @@ fn minimal_movement_6a() {
             nodes: 6,
             on_ring: 5,
             unreliable: false,
+            anti_entropy: false,
         },
         |cfg| async move {
             cfg.begin("Test: minimal movement on join and leave (6A)", 1);
@@ -299,6 +300,7 @@ fn unreliable_linearizable_6a() {
             nodes: 5,
             on_ring: 5,
             unreliable: true,
+            anti_entropy: false,
         },
         |cfg| async move {
             cfg.begin("Test: unreliable network, linearizable (6A)", 5);

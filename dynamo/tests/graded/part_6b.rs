@@ -153,6 +153,7 @@ fn churn_6b() {
             nodes: 8,
             on_ring: 7,
             unreliable: false,
+            anti_entropy: false,
         },
         |cfg| async move {
             cfg.begin(

@@ -171,6 +171,7 @@ fn no_dominated_siblings_6c() {
             nodes: 6,
             on_ring: 6,
             unreliable: true,
+            anti_entropy: false,
         },
         |cfg| async move {
             cfg.begin("Test: siblings never include a superseded version (6C)", 4);
