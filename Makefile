@@ -4,7 +4,8 @@ TOOL = $(CARGO) run -q -p tools --release --bin
 
 .PHONY: grade test example bench handout handout-check check-suite gradescope stress \
 	lab1 lab2 lab3 raft-3a raft-3b raft-3c raft-3d raft-3x lab4 kvraft-4a kvraft-4b \
-	lab5 shardkv-5a shardkv-5b shardkv-challenge lab6 dynamo-6a dynamo-6b
+	lab5 shardkv-5a shardkv-5b shardkv-challenge lab6 dynamo-6a dynamo-6b dynamo-6c dynamo-6d \
+	staleness
 
 ## Grade every lab (or LABS="lab3 lab2"): each graded test RUNS times (default: labs.toml) with
 ## recorded seeds; a score table, replay commands of failing runs, grade-results/results.json.
@@ -82,5 +83,9 @@ shardkv-5a shardkv-5b shardkv-challenge: shardkv-%:
 ## Lab 6 (leaderless key/value store): the whole lab, or one part.
 lab6:
 	$(CARGO) test -p dynamo --release --no-fail-fast
-dynamo-6a dynamo-6b: dynamo-%:
+dynamo-6a dynamo-6b dynamo-6c dynamo-6d: dynamo-%:
 	$(CARGO) test -p dynamo --release --no-fail-fast $*
+
+## Lab 6's staleness curve of your store, measured: target/staleness.svg (OUT=<path> elsewhere).
+staleness:
+	$(CARGO) run -q -p dynamo --release --example staleness -- $(if $(OUT),--out $(OUT))
