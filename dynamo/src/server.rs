@@ -6,7 +6,7 @@
 //! across an `.await`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use labrpc::{ClientEnd, Persister, Service};
 
@@ -18,6 +18,7 @@ use crate::{NodeId, NodeOptions, Ring};
 // BEGIN SOLUTION
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 
 use labrpc::{codec, dlog};
