@@ -597,6 +597,14 @@ impl DynamoNode {
         Ok(value)
     }
 
+    /// The copy this node made of clerk's write `seq`, if it is a resend of the latest one.
+    fn resent(&self, clerk: u64, seq: u64) -> Option<Versioned> {
+        match self.inner.recent.lock().unwrap().get(&clerk) {
+            Some((done, copy)) if *done == seq => Some(copy.clone()),
+            _ => None,
+        }
+    }
+
     async fn coordinate_put(&self, args: PutArgs) -> Result<(), DynamoError> {
         let PutArgs {
             key,
@@ -607,10 +615,7 @@ impl DynamoNode {
         } = args;
         let deadline = Instant::now() + QUORUM_TIMEOUT;
         let plan = self.plan(&key, &options)?;
-        let resent = match self.inner.recent.lock().unwrap().get(&clerk) {
-            Some((done, copy)) if *done == seq => Some(copy.clone()),
-            _ => None,
-        };
+        let resent = self.resent(clerk, seq);
         if let Some(copy) = resent {
             return (self.write_quorum(&key, copy, &plan, options.quorum.w, deadline)).await;
         }
@@ -682,10 +687,7 @@ impl DynamoNode {
         }
         let deadline = Instant::now() + QUORUM_TIMEOUT;
         let plan = self.plan(&key, &options)?;
-        let resent = match self.inner.recent.lock().unwrap().get(&clerk) {
-            Some((done, copy)) if *done == seq => Some(copy.clone()),
-            _ => None,
-        };
+        let resent = self.resent(clerk, seq);
         let copy = match resent {
             Some(copy) => copy,
             None => {

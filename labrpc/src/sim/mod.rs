@@ -437,7 +437,8 @@ impl Builder {
 
 /// With `LAB_REPORT=<file>`, appends one line per seed to the file, for tools (the stress runner,
 /// the grader) that need each run's outcome and virtual time without parsing test output:
-/// `test=<name> seed=<seed> result=<pass|fail> virtual_ms=<ms>`.
+/// `test=<name> seed=<seed> result=<pass|fail> virtual_ms=<ms>`, and for a pass
+/// ` digest=<hex> events=<n>`: the network trace's digest and length.
 fn append_outcome(test: &str, seed: u64, outcome: &Result<Report, Failure>) {
     let Some(path) = std::env::var_os("LAB_REPORT") else {
         return;
@@ -446,8 +447,13 @@ fn append_outcome(test: &str, seed: u64, outcome: &Result<Report, Failure>) {
         Ok(r) => ("pass", r.virtual_time),
         Err(f) => ("fail", f.virtual_time),
     };
+    // A passing run's trace digest lets a tool compare runs across builds and machines.
+    let trace = match outcome {
+        Ok(r) => format!(" digest={:016x} events={}", r.digest, r.events),
+        Err(_) => String::new(),
+    };
     let line = format!(
-        "test={} seed={seed} result={result} virtual_ms={}\n",
+        "test={} seed={seed} result={result} virtual_ms={}{trace}\n",
         test.replace(char::is_whitespace, "_"),
         virtual_time.as_millis()
     );
