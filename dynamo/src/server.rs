@@ -615,8 +615,7 @@ impl DynamoNode {
         } = args;
         let deadline = Instant::now() + QUORUM_TIMEOUT;
         let plan = self.plan(&key, &options)?;
-        let resent = self.resent(clerk, seq);
-        if let Some(copy) = resent {
+        if let Some(copy) = self.resent(clerk, seq) {
             return (self.write_quorum(&key, copy, &plan, options.quorum.w, deadline)).await;
         }
         // A stamp above every one a read quorum knows: above every write that completed.
@@ -687,8 +686,7 @@ impl DynamoNode {
         }
         let deadline = Instant::now() + QUORUM_TIMEOUT;
         let plan = self.plan(&key, &options)?;
-        let resent = self.resent(clerk, seq);
-        let copy = match resent {
+        let copy = match self.resent(clerk, seq) {
             Some(copy) => copy,
             None => {
                 // A new dot: this node's next write of the key, which no context has seen yet.

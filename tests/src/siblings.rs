@@ -40,6 +40,7 @@ struct Write {
     key: String,
     value: String,
     read: Option<ReadId>,
+    acknowledged: bool,
 }
 
 /// The reads and writes of a test; clones record into the same log.
@@ -90,8 +91,18 @@ impl VersionLog {
             key: key.to_string(),
             value: value.to_string(),
             read,
+            acknowledged: result.is_ok(),
         });
         result
+    }
+
+    /// How many writes made with a read's context were acknowledged: the evidence that a check
+    /// of this log judged something.
+    pub fn acknowledged_with_context(&self) -> usize {
+        let log = self.inner.lock().unwrap();
+        (log.writes.iter())
+            .filter(|w| w.acknowledged && w.read.is_some())
+            .count()
     }
 }
 
@@ -240,6 +251,7 @@ mod tests {
             key: "k".into(),
             value: value.into(),
             read: read.map(ReadId),
+            acknowledged: true,
         };
         log_inner.reads = vec![
             read(&["a"]),
@@ -251,6 +263,7 @@ mod tests {
         log_inner.writes = vec![write("a", None), write("b", Some(0)), write("c", Some(1))];
         drop(log_inner);
         let found = dominated_siblings(&log);
+        assert_eq!(log.acknowledged_with_context(), 2);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             (found[0].older.as_str(), found[0].newer.as_str()),

@@ -343,6 +343,11 @@ impl Cluster {
         );
     }
 
+    /// How many writes made with a read's context were acknowledged (6C).
+    pub fn acknowledged_with_context(&self) -> usize {
+        self.inner.versions.acknowledged_with_context()
+    }
+
     /// Fails the test if a read returned a version beside one that supersedes it.
     pub fn check_siblings(&self) {
         assert_no_dominated_siblings(&self.inner.test, &self.inner.versions);

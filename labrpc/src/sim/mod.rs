@@ -443,14 +443,14 @@ fn append_outcome(test: &str, seed: u64, outcome: &Result<Report, Failure>) {
     let Some(path) = std::env::var_os("LAB_REPORT") else {
         return;
     };
-    let (result, virtual_time) = match outcome {
-        Ok(r) => ("pass", r.virtual_time),
-        Err(f) => ("fail", f.virtual_time),
-    };
     // A passing run's trace digest lets a tool compare runs across builds and machines.
-    let trace = match outcome {
-        Ok(r) => format!(" digest={:016x} events={}", r.digest, r.events),
-        Err(_) => String::new(),
+    let (result, virtual_time, trace) = match outcome {
+        Ok(r) => (
+            "pass",
+            r.virtual_time,
+            format!(" digest={:016x} events={}", r.digest, r.events),
+        ),
+        Err(f) => ("fail", f.virtual_time, String::new()),
     };
     let line = format!(
         "test={} seed={seed} result={result} virtual_ms={}{trace}\n",
