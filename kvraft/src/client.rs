@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::{Duration, sleep};
 
-use crate::common::Err;
+use crate::common::Error;
 // END SOLUTION
-// STUB: // Lab 4: import what you need (e.g. labrpc::RpcError, crate::common::Err).
+// STUB: // Lab 4: import what you need (e.g. labrpc::RpcError, crate::common::Error).
 
 // The handout's stubs do not use these yet.
 #[allow(unused_imports)]
@@ -109,7 +109,7 @@ impl Clerk {
     // BEGIN SOLUTION
     /// Sends `args` to the server believed to lead, moving on to the next server on no reply or
     /// a refusal, until a server answers with `Ok` or `ErrNoKey` (read by `err`).
-    async fn call<A, R>(&mut self, method: &str, args: &A, err: impl Fn(&R) -> Err) -> R
+    async fn call<A, R>(&mut self, method: &str, args: &A, err: impl Fn(&R) -> Error) -> R
     where
         A: Serialize,
         R: DeserializeOwned,
@@ -117,7 +117,7 @@ impl Clerk {
         let mut refused = 0;
         loop {
             match self.servers[self.leader].call::<A, R>(method, args).await {
-                Ok(reply) if matches!(err(&reply), Err::Ok | Err::ErrNoKey) => return reply,
+                Ok(reply) if matches!(err(&reply), Error::Ok | Error::ErrNoKey) => return reply,
                 Ok(_) | Err(RpcError::Unavailable) => {}
                 // A programming error (unknown method, mismatched types): the network has
                 // already failed the test with it; retrying would only repeat it.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a server says about a request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Err {
+pub enum Error {
     /// Executed; a Get's reply holds the value.
     #[default]
     Ok,
@@ -45,8 +45,8 @@ pub struct GetArgs {
 /// Reply of `KVServer.Get`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GetReply {
-    pub err: Err,
-    /// The key's value when `err` is [`Err::Ok`].
+    pub err: Error,
+    /// The key's value when `err` is [`Error::Ok`].
     pub value: String,
 }
 
@@ -69,5 +69,5 @@ pub struct PutAppendArgs {
 /// Reply of `KVServer.PutAppend`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PutAppendReply {
-    pub err: Err,
+    pub err: Error,
 }

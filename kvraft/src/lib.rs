@@ -1,7 +1,7 @@
 //! Lab 4: a fault-tolerant key/value service, replicated with Raft.
 //!
 //! You write three files:
-//! - `src/common.rs`: the RPC arguments and replies, and the [`Err`](common::Err) a server answers;
+//! - `src/common.rs`: the RPC arguments and replies, and the [`Error`](common::Error) a server answers;
 //! - `src/client.rs`: the [`Clerk`], which finds the leader and retries until a request is done;
 //! - `src/server.rs`: the [`KvServer`], which puts every request through the Raft log, executes
 //!   the log in order, detects duplicates, and snapshots (4B).

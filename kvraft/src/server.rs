@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Duration;
 
-use crate::common::{Err, PutAppendOp};
+use crate::common::{Error, PutAppendOp};
 // END SOLUTION
-// STUB: // Lab 4: import what you need (e.g. raft::ApplyMsg, crate::common::Err).
+// STUB: // Lab 4: import what you need (e.g. raft::ApplyMsg, crate::common::Error).
 
 /// The RPC service of a server, registered by the tester as `KVServer.Get` and
 /// `KVServer.PutAppend` (beside the Raft peer's own service).
@@ -80,7 +80,7 @@ enum Action {
 }
 
 /// What executing an operation gave: a Get's value (empty for writes), or why there is none.
-type Outcome = Result<String, Err>;
+type Outcome = Result<String, Error>;
 
 /// Everything a snapshot must hold for a restarted or lagging server to carry on exactly where
 /// the log left off.
@@ -125,7 +125,7 @@ impl Store {
 
     fn execute(&mut self, op: Op) -> Outcome {
         let (key, value, put) = match op.action {
-            Action::Get { key } => return self.data.get(&key).cloned().ok_or(Err::ErrNoKey),
+            Action::Get { key } => return self.data.get(&key).cloned().ok_or(Error::ErrNoKey),
             Action::Put { key, value } => (key, value, true),
             Action::Append { key, value } => (key, value, false),
         };
@@ -218,7 +218,7 @@ impl KvServer {
         };
         match self.submit(op).await {
             Ok(value) => GetReply {
-                err: Err::Ok,
+                err: Error::Ok,
                 value,
             },
             Err(err) => GetReply {
@@ -246,7 +246,7 @@ impl KvServer {
             action,
         };
         PutAppendReply {
-            err: self.submit(op).await.err().unwrap_or(Err::Ok),
+            err: self.submit(op).await.err().unwrap_or(Error::Ok),
         }
         // END SOLUTION
         // STUB: // Your code here (4A).
@@ -270,7 +270,7 @@ impl KvServer {
             // its waiter is in place.
             let mut st = self.lock();
             let Some((index, term)) = self.inner.rf.start(command) else {
-                return Err(Err::ErrWrongLeader);
+                return Err(Error::ErrWrongLeader);
             };
             dlog!(
                 CLNT,
@@ -290,7 +290,7 @@ impl KvServer {
         match tokio::time::timeout(COMMIT_WAIT, done).await {
             Ok(Ok(outcome)) => outcome,
             // The waiter was dropped: the index went to another entry, or a snapshot covered it.
-            Ok(Err(_)) => Err(Err::ErrWrongLeader),
+            Ok(Err(_)) => Err(Error::ErrWrongLeader),
             Err(_) => {
                 let mut st = self.lock();
                 if st
@@ -300,7 +300,7 @@ impl KvServer {
                 {
                     st.waiting.remove(&index);
                 }
-                Err(Err::ErrTimeout)
+                Err(Error::ErrTimeout)
             }
         }
     }
@@ -338,7 +338,7 @@ impl KvServer {
             let answer = if (waiter.client_id, waiter.seq) == (client_id, seq) {
                 outcome
             } else {
-                Err(Err::ErrWrongLeader)
+                Err(Error::ErrWrongLeader)
             };
             // The handler may have given up waiting; then nobody needs the answer.
             let _ = waiter.done.send(answer);

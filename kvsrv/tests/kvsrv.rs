@@ -11,6 +11,7 @@ use std::time::Duration;
 use harness::Config;
 use kvsrv::Clerk;
 use labrpc::sim;
+use tests::expected::Expected;
 use tests::kvtest::{KvLog, append_element, check_client_appends, check_concurrent_appends};
 use tests::summary::{Summary, Tally};
 use tokio::time::sleep;
@@ -31,8 +32,8 @@ const CLIENT_PAUSE: Duration = Duration::from_millis(1);
 /// number of appends.
 async fn run_client(client: usize, mut ck: Clerk, log: KvLog, stop: Arc<AtomicBool>) -> usize {
     let key = client.to_string();
-    let mut last = String::new();
-    log.put(client, &key, &last, ck.put(&key, &last)).await;
+    let mut last = Expected::put(format!("client {client}'s first put"), "");
+    log.put(client, &key, "", ck.put(&key, "")).await;
     let mut appended = 0;
     while !stop.load(Ordering::SeqCst) {
         sleep(CLIENT_PAUSE).await;
@@ -45,21 +46,24 @@ async fn run_client(client: usize, mut ck: Clerk, log: KvLog, stop: Arc<AtomicBo
                 let previous = append_element(client, appended - 1);
                 assert!(
                     old.contains(&previous),
-                    "client {client}: Append returned {old:?}, which lacks the previous element {previous:?}"
+                    "client {client}: Append({key:?}, {new:?}) returned an old value of {} bytes \
+                     without the client's previous append {} ({previous:?})\n  returned: {old:?}",
+                    old.len(),
+                    appended - 1
                 );
             }
             assert!(
                 !old.contains(&new),
-                "client {client}: Append returned {old:?}, which already holds the new element {new:?}: \
-                 was the append executed twice?"
+                "client {client}: Append({key:?}, {new:?}) returned an old value that already \
+                 holds the new element: was the append executed twice?\n  returned: {old:?}"
             );
-            last.push_str(&new);
+            last.append(format!("client {client}'s append {appended}"), &new);
             appended += 1;
         } else {
             let value = log.get(client, &key, ck.get(&key)).await;
-            assert_eq!(
-                value, last,
-                "client {client}: Get({key:?}) returned the wrong value"
+            last.check(
+                &format!("client {client}: Get({key:?}) returned the wrong value"),
+                &value,
             );
         }
     }
@@ -158,8 +162,9 @@ fn unreliable_one_key_2() {
                             .await;
                         assert!(
                             !old.contains(&new),
-                            "client {client}: Append returned {old:?}, which already holds the \
-                             new element {new:?}: was the append executed twice?"
+                            "client {client}: Append(\"k\", {new:?}) returned an old value that \
+                             already holds the new element: was the append executed twice?\n  \
+                             returned: {old:?}"
                         );
                     }
                     cfg.delete_clerk(&end);

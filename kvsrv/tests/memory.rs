@@ -114,7 +114,11 @@ fn mem_get_2() {
         drop(value);
         for ck in [&mut ck0, &mut ck1] {
             let got = ck.get("k").await;
-            assert_eq!(got.len(), len, "Get returned a value of the wrong length");
+            assert!(
+                got.len() == len,
+                "Get returned a value of {} bytes, expected {len}",
+                got.len()
+            );
         }
         ck0.put("k", "0").await;
         let mib = live_heap_mib();

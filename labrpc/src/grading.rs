@@ -11,6 +11,9 @@
 //! labrpc-grader <secret> <test> failed virtual_ms=<n> <reason>
 //! ```
 //!
+//! The reason is the whole failure message, up to [`MAX_REASON`] bytes, on that one line: a
+//! backslash is written `\\`, a line break `\n` (see [`escape`] and [`unescape`]).
+//!
 //! Lab code that runs later finds standard input already read to its end and the secret held only
 //! by the harness, so it can neither end the process early with a pass nor print a failure reason
 //! of its own choosing. (Code that reads the process's memory could; docs/instructors.md says what
@@ -26,6 +29,12 @@ pub const ENV: &str = "LAB_GRADER_EVIDENCE";
 pub const MARK: &str = "labrpc-grader";
 /// The longest secret read: enough for any sane secret, bounded against a stream on stdin.
 const MAX_SECRET: u64 = 256;
+/// The most of a failure message an evidence line carries, escaped: the first line says what is
+/// wrong and the lines after it explain (both values of a wrong Get, say); a longer message is
+/// cut, with a note that the whole of it is in the test's output.
+pub const MAX_REASON: usize = 4096;
+/// The longest evidence line: its reason and what comes before it.
+pub const MAX_LINE: usize = MAX_REASON + 512;
 
 /// Taken once per process, by the first harness that asks.
 static TAKEN: AtomicBool = AtomicBool::new(false);
@@ -79,7 +88,7 @@ impl Evidence {
         write_uncaptured(&self.line("passed", virtual_time, ""));
     }
 
-    /// Says the test failed, and why (the first line of `reason`).
+    /// Says the test failed, and why (`reason`, whole up to [`MAX_REASON`] bytes).
     pub fn failed(&self, virtual_time: Option<Duration>, reason: &str) {
         write_uncaptured(&self.failed_line(virtual_time, reason));
     }
@@ -87,8 +96,7 @@ impl Evidence {
     /// The line [`Evidence::failed`] writes, for a harness that must print it itself (the
     /// watchdog, which ends the process from another thread).
     pub fn failed_line(&self, virtual_time: Option<Duration>, reason: &str) -> String {
-        let first = reason.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        self.line("failed", virtual_time, first.trim())
+        self.line("failed", virtual_time, &escape(reason.trim()))
     }
 
     fn line(&self, verdict: &str, virtual_time: Option<Duration>, reason: &str) -> String {
@@ -103,6 +111,48 @@ impl Evidence {
     }
 }
 
+/// `reason` on one line: `\` as `\\`, a line break as `\n`, other control characters as spaces;
+/// cut after [`MAX_REASON`] bytes with a note saying so.
+pub fn escape(reason: &str) -> String {
+    let mut escaped = String::with_capacity(reason.len().min(MAX_REASON));
+    for (at, c) in reason.char_indices() {
+        let mut piece = [0; 4];
+        let piece: &str = match c {
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            c if c.is_control() => " ",
+            c => c.encode_utf8(&mut piece),
+        };
+        if escaped.len() + piece.len() > MAX_REASON {
+            escaped += &format!(
+                "\\n[... {} more bytes: the whole message is in the test's output]",
+                reason.len() - at
+            );
+            break;
+        }
+        escaped += piece;
+    }
+    escaped
+}
+
+/// The reason [`escape`] wrote.
+pub fn unescape(escaped: &str) -> String {
+    let mut reason = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars();
+    while let Some(c) = chars.next() {
+        reason.push(if c == '\\' {
+            match chars.next() {
+                Some('n') => '\n',
+                Some(other) => other,
+                None => '\\',
+            }
+        } else {
+            c
+        });
+    }
+    reason
+}
+
 /// Straight to the process's standard error (libtest captures only `print!`/`eprint!` output,
 /// and drops it for a passing test), in one write: a short write to a pipe is not interleaved
 /// with another thread's output. The leading newline ends any partial line before it.
@@ -110,4 +160,37 @@ fn write_uncaptured(line: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(format!("\n{line}\n").as_bytes());
     let _ = stderr.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_of_several_lines_travels_on_one_line_and_comes_back_whole() {
+        let reason = "Get(\"0\"): client 0's append 3 is missing\n  expected: \"a\\\\nb\"\r\tend";
+        let escaped = escape(reason);
+        assert!(
+            !escaped.contains('\n') && !escaped.contains('\r'),
+            "{escaped}"
+        );
+        assert_eq!(
+            unescape(&escaped),
+            "Get(\"0\"): client 0's append 3 is missing\n  expected: \"a\\\\nb\"  end"
+        );
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_with_a_note_and_the_line_stays_within_its_bound() {
+        let reason = format!("first line\n{}", "é\\".repeat(10_000));
+        let escaped = escape(&reason);
+        assert!(escaped.len() <= MAX_REASON + 100, "{}", escaped.len());
+        let back = unescape(&escaped);
+        assert!(back.starts_with("first line\né\\"));
+        assert!(
+            back.ends_with("more bytes: the whole message is in the test's output]"),
+            "{}",
+            &back[back.len() - 80..]
+        );
+    }
 }

@@ -24,6 +24,7 @@ pub mod sim;
 pub mod unix;
 
 pub use error::RpcError;
+pub use log::is_log_topic;
 pub use network::{ClientEnd, Network};
 pub use persister::Persister;
 pub use server::{Server, Service};

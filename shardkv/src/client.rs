@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::{Duration, sleep};
 
-use crate::common::{Err, GetArgs, GetReply, PutAppendArgs, PutAppendOp, PutAppendReply};
+use crate::common::{Error, GetArgs, GetReply, PutAppendArgs, PutAppendOp, PutAppendReply};
 use crate::{Config, MakeEnd, ctrler, key2shard};
 
 /// The pause before asking the controller again.
@@ -102,7 +102,13 @@ impl Clerk {
 
     /// Sends `args` to the servers of the group that serves `key`'s shard until one answers `Ok`
     /// or `ErrNoKey` (read by `err`), following configuration changes.
-    async fn call<A, R>(&mut self, key: &str, method: &str, args: &A, err: impl Fn(&R) -> Err) -> R
+    async fn call<A, R>(
+        &mut self,
+        key: &str,
+        method: &str,
+        args: &A,
+        err: impl Fn(&R) -> Error,
+    ) -> R
     where
         A: Serialize,
         R: DeserializeOwned,
@@ -114,8 +120,8 @@ impl Clerk {
                 let end = self.end(name);
                 match end.call::<A, R>(method, args).await {
                     Ok(reply) => match err(&reply) {
-                        Err::Ok | Err::ErrNoKey => return reply,
-                        Err::ErrWrongGroup => break,
+                        Error::Ok | Error::ErrNoKey => return reply,
+                        Error::ErrWrongGroup => break,
                         _ => {}
                     },
                     Err(RpcError::Unavailable) => {}

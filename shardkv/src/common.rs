@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// What a server says about a request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Err {
+pub enum Error {
     /// Executed; a Get's reply holds the value.
     #[default]
     Ok,
@@ -51,7 +51,7 @@ pub struct GetArgs {
 /// Reply of `ShardKV.Get`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct GetReply {
-    pub err: Err,
+    pub err: Error,
     pub value: String,
 }
 
@@ -74,7 +74,7 @@ pub struct PutAppendArgs {
 /// Reply of `ShardKV.PutAppend`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PutAppendReply {
-    pub err: Err,
+    pub err: Error,
 }
 
 // BEGIN SOLUTION
@@ -90,7 +90,7 @@ pub struct PullShardArgs {
 /// holder applied configuration `num`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PullShardReply {
-    pub err: Err,
+    pub err: Error,
     pub data: BTreeMap<String, String>,
     /// Per clerk, the number of its latest write executed on this shard.
     pub latest: BTreeMap<u64, u64>,
@@ -106,7 +106,7 @@ pub struct DeleteShardArgs {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DeleteShardReply {
-    pub err: Err,
+    pub err: Error,
 }
 // END SOLUTION
 // STUB: // Lab 5B: the messages between groups that move shards.

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::{Duration, sleep};
 
 use crate::common::{
-    DeleteShardArgs, DeleteShardReply, Err, PullShardArgs, PullShardReply, PutAppendOp,
+    DeleteShardArgs, DeleteShardReply, Error, PullShardArgs, PullShardReply, PutAppendOp,
 };
 use crate::rsm::{NotApplied, Rsm, StateMachine};
 use crate::{Config, NSHARDS, ctrler, key2shard};
@@ -141,7 +141,7 @@ enum Action {
 }
 
 /// A Get's value (empty for everything else), or why there is none.
-type Outcome = Result<String, Err>;
+type Outcome = Result<String, Error>;
 
 impl StateMachine for Store {
     type Op = Op;
@@ -171,7 +171,7 @@ impl StateMachine for Store {
             }
             Op::Delete { num, shard } => {
                 if num > self.config.num {
-                    return Err(Err::ErrNotReady);
+                    return Err(Error::ErrNotReady);
                 }
                 if let Some(s) = self.shard_at(num, shard, Status::Offering) {
                     *s = Shard::default();
@@ -218,10 +218,10 @@ impl Store {
         };
         let shard = &mut self.shards[key2shard(key)];
         if !matches!(shard.status, Status::Serving | Status::Confirming) {
-            return Err(Err::ErrWrongGroup);
+            return Err(Error::ErrWrongGroup);
         }
         let (key, value, put) = match action {
-            Action::Get { key } => return shard.data.get(&key).cloned().ok_or(Err::ErrNoKey),
+            Action::Get { key } => return shard.data.get(&key).cloned().ok_or(Error::ErrNoKey),
             Action::Put { key, value } => (key, value, true),
             Action::Append { key, value } => (key, value, false),
         };
@@ -332,7 +332,7 @@ impl ShardKv {
         let action = Action::Get { key: args.key };
         match self.client_op(args.client_id, args.seq, action).await {
             Ok(value) => GetReply {
-                err: Err::Ok,
+                err: Error::Ok,
                 value,
             },
             Err(err) => GetReply {
@@ -356,7 +356,7 @@ impl ShardKv {
         };
         let outcome = self.client_op(args.client_id, args.seq, action).await;
         PutAppendReply {
-            err: outcome.err().unwrap_or(Err::Ok),
+            err: outcome.err().unwrap_or(Error::Ok),
         }
         // END SOLUTION
         // STUB: // Your code here (5A).
@@ -377,7 +377,7 @@ impl ShardKv {
     async fn submit(&self, op: &Op) -> Outcome {
         match self.rsm.submit(op).await {
             Ok(outcome) => outcome,
-            Err(NotApplied::WrongLeader | NotApplied::Timeout) => Err(Err::ErrWrongLeader),
+            Err(NotApplied::WrongLeader | NotApplied::Timeout) => Err(Error::ErrWrongLeader),
         }
     }
 
@@ -388,13 +388,13 @@ impl ShardKv {
         self.rsm.read(|st| match st.shards.get(args.shard) {
             Some(shard) if st.config.num == args.num && shard.status == Status::Offering => {
                 PullShardReply {
-                    err: Err::Ok,
+                    err: Error::Ok,
                     data: shard.data.clone(),
                     latest: shard.latest.clone(),
                 }
             }
             _ => PullShardReply {
-                err: Err::ErrNotReady,
+                err: Error::ErrNotReady,
                 ..PullShardReply::default()
             },
         })
@@ -404,14 +404,14 @@ impl ShardKv {
     async fn delete_shard(&self, args: DeleteShardArgs) -> DeleteShardReply {
         // A group moves past configuration `num` only once its copies are deleted.
         if self.rsm.read(|st| st.config.num > args.num) {
-            return DeleteShardReply { err: Err::Ok };
+            return DeleteShardReply { err: Error::Ok };
         }
         let op = Op::Delete {
             num: args.num,
             shard: args.shard,
         };
         DeleteShardReply {
-            err: self.submit(&op).await.err().unwrap_or(Err::Ok),
+            err: self.submit(&op).await.err().unwrap_or(Error::Ok),
         }
     }
 
@@ -494,7 +494,7 @@ impl ShardKv {
                 .call::<_, PullShardReply>("ShardKV.PullShard", &args)
                 .await;
             let Ok(reply) = reply else { continue };
-            if reply.err != Err::Ok {
+            if reply.err != Error::Ok {
                 dlog!(
                     SHRD,
                     "pull {}@{} from {name}: {:?}",
@@ -533,7 +533,7 @@ impl ShardKv {
                 .call::<_, DeleteShardReply>("ShardKV.DeleteShard", &args)
                 .await;
             dlog!(SHRD, "delete {}@{} at {name}: {reply:?}", t.shard, t.num);
-            if reply.is_ok_and(|r| r.err == Err::Ok) {
+            if reply.is_ok_and(|r| r.err == Error::Ok) {
                 let confirmed = Op::Confirmed {
                     num: t.num,
                     shard: t.shard,

@@ -229,24 +229,30 @@ pub fn append_element(client: usize, j: usize) -> String {
 }
 
 /// Checks that `value` holds `client`'s elements `0..count` each exactly once and in order.
-/// Panics (failing the test) otherwise.
+/// Panics (failing the test) otherwise, naming the first wrong element in the first line of the
+/// message and giving the whole value after it.
 pub fn check_client_appends(client: usize, value: &str, count: usize) {
     let mut last: Option<usize> = None;
     for j in 0..count {
         let wanted = append_element(client, j);
-        let Some(at) = value.find(&wanted) else {
-            panic!("client {client}: element {wanted:?} is missing from the value {value:?}");
+        let what = match value.find(&wanted) {
+            None => "is missing from the value (a lost append?)",
+            Some(at) if value.rfind(&wanted) != Some(at) => {
+                "appears twice in the value (an append executed twice)"
+            }
+            Some(at) if last.is_some_and(|l| at < l) => {
+                "comes before the client's previous append in the value: out of order"
+            }
+            Some(at) => {
+                last = Some(at);
+                continue;
+            }
         };
-        assert_eq!(
-            value.rfind(&wanted),
-            Some(at),
-            "client {client}: element {wanted:?} appears twice in the value (an append was executed twice)"
+        panic!(
+            "client {client}'s append {j} ({wanted:?}) {what}; the value is {} bytes and should \
+             hold the client's {count} appends, each once, in order\n  value: {value:?}",
+            value.len()
         );
-        assert!(
-            last.is_none_or(|l| at > l),
-            "client {client}: element {wanted:?} is out of order in the value {value:?}"
-        );
-        last = Some(at);
     }
 }
 

@@ -11,6 +11,7 @@
 //!   that supersedes it, and a cart that loses no acknowledged add.
 //! - [`kvtest`]: the pieces of the KV test harness shared by Labs 2, 4 and 5 (counting and
 //!   recording clerk operations, checking the history, the append-element checks).
+//! - [`expected`]: what a key should hold, piece by piece, and why a value read differs from it.
 //! - [`summary`]: the one-line, 6.5840-style summary every graded test prints.
 //! - [`memory`]: a counting global allocator for tests that bound heap use.
 //!
@@ -18,6 +19,7 @@
 //! `tools` crate, so that building a lab's tests does not build their dependencies.
 
 pub mod convergence;
+pub mod expected;
 pub mod failure_page;
 pub mod group;
 pub mod kvtest;

@@ -77,10 +77,12 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
             let seed = specs[i]
                 .seed
                 .map_or_else(String::new, |s| format!(" seed {s}"));
+            // The first line says what is wrong; the whole explanation is in the kept log.
+            let reason = failure_reason(outcome);
             display.message(&format!(
                 "FAIL {}{seed}: {}",
                 options.cases[t].full_name,
-                failure_reason(outcome)
+                reason.lines().next().unwrap_or("")
             ));
         }
         display.draw(&tallies, started);

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tests::expected::Expected;
 use tests::kvtest::{append_element, check_client_appends};
 use tokio::time::{Duration, Instant, sleep};
 
@@ -150,9 +151,9 @@ async fn run_client(
     stop: &AtomicBool,
 ) -> usize {
     let mut written = 0;
-    let mut last = String::new();
+    let mut last = Expected::put(format!("client {client}'s first put"), "");
     if !setup.random_keys {
-        ck.put(&client.to_string(), &last, Some(client)).await;
+        ck.put(&client.to_string(), "", Some(client)).await;
     }
     while !stop.load(Ordering::SeqCst) {
         sleep(CLIENT_PAUSE).await;
@@ -165,7 +166,7 @@ async fn run_client(
         if labrpc::rand::random_range(0..1000) < 500 {
             ck.append(&key, &element, Some(client)).await;
             if !setup.random_keys {
-                last.push_str(&element);
+                last.append(format!("client {client}'s append {written}"), &element);
             }
             written += 1;
         } else if setup.random_keys && labrpc::rand::random_range(0..1000) < 100 {
@@ -174,10 +175,9 @@ async fn run_client(
             written += 1;
         } else {
             let value = ck.get(&key, Some(client)).await;
-            assert!(
-                setup.random_keys || value == last,
-                "get wrong value, key {key:?}, wanted:\n{last:?}\n, got\n{value:?}"
-            );
+            if !setup.random_keys {
+                last.check(&format!("get wrong value, key {key:?}"), &value);
+            }
         }
     }
     written

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use kvraft::{Clerk, KvServer};
 use labrpc::Network;
+use tests::expected::Expected;
 use tests::group::{ClerkEnds, Group, Replica};
 use tests::kvtest::Ops;
 use tests::lincheck::Span;
@@ -221,9 +222,6 @@ impl Client {
     /// Fails the test unless `key` reads as `value` (6.5840's `check`).
     pub async fn check(&mut self, key: &str, value: &str) {
         let got = self.get(key, None).await;
-        assert_eq!(
-            got, value,
-            "Get({key:?}): expected {value:?}, received {got:?}"
-        );
+        Expected::put("the value written", value).check(&format!("Get({key:?})"), &got);
     }
 }

@@ -11,10 +11,58 @@
 //! elsewhere nothing is measured and nothing is said.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Real time blocked in one run beyond which the test prints its warning.
 pub const WARN_AFTER: Duration = Duration::from_secs(1);
+
+/// The real blocking a test that grades speed allows (see `sim::limit_real_blocking`), shared
+/// by the simulator thread, which sets it, and the watchdog, which measures against it.
+#[derive(Debug, Default)]
+pub struct Budget {
+    /// Nanoseconds; 0: no limit.
+    limit: AtomicU64,
+    /// What had been measured when the limit was first passed.
+    exceeded: Mutex<Option<Blocked>>,
+}
+
+impl Budget {
+    pub fn set(&self, limit: Duration) {
+        let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.limit.store(nanos, Ordering::Relaxed);
+    }
+
+    pub fn limit(&self) -> Option<Duration> {
+        match self.limit.load(Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
+
+    /// Records `blocked` if it passes the limit (the first time only).
+    pub fn measure(&self, blocked: Blocked) {
+        if self.limit().is_some_and(|limit| blocked.total() > limit) {
+            self.exceeded.lock().unwrap().get_or_insert(blocked);
+        }
+    }
+
+    /// The failure message, once the limit has been passed.
+    pub fn exceeded(&self) -> Option<String> {
+        let blocked = (*self.exceeded.lock().unwrap())?;
+        let limit = self.limit()?;
+        Some(format!(
+            "this test grades speed, and lab code blocked the simulator thread for {:.1} s of real \
+             time, more than the {:.1} s it allows: virtual time stands still while the thread is \
+             blocked, so the speed the test measured is not the speed your code has. Likely cause: \
+             {}",
+            blocked.total().as_secs_f64(),
+            limit.as_secs_f64(),
+            likely_cause(blocked.main_cause())
+        ))
+    }
+}
 
 /// Real time the thread spent blocked, and in what (the cause it spent longest in).
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,7 +149,17 @@ impl ThreadProbe {
 /// The warning for a run whose thread was blocked for `blocked`, mostly in `cause`: one line
 /// starting `labrpc: warning: ` (tools look for that prefix).
 pub fn warning(test: &str, seed: u64, blocked: Duration, cause: Cause) -> String {
-    let likely = match cause {
+    format!(
+        "labrpc: warning: test `{test}` (seed {seed}) blocked the simulator thread for {:.1} s of \
+         real time; virtual time stands still meanwhile, so the test only got slower. Likely \
+         cause: {}",
+        blocked.as_secs_f64(),
+        likely_cause(cause)
+    )
+}
+
+fn likely_cause(cause: Cause) -> &'static str {
+    match cause {
         Cause::Sleep => "std::thread::sleep in lab code (use tokio::time::sleep)",
         Cause::SyncWait => {
             "waiting on a std::sync lock, channel or thread in lab code (use tokio::sync, \
@@ -111,13 +169,7 @@ pub fn warning(test: &str, seed: u64, blocked: Duration, cause: Cause) -> String
             "a blocking call in lab code: std::thread::sleep, a std::sync wait, or blocking file \
              or network I/O (use tokio::time::sleep and the async equivalents)"
         }
-    };
-    format!(
-        "labrpc: warning: test `{test}` (seed {seed}) blocked the simulator thread for {:.1} s of \
-         real time; virtual time stands still meanwhile, so the test only got slower. Likely \
-         cause: {likely}",
-        blocked.as_secs_f64()
-    )
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +196,28 @@ mod tests {
         // Kernels that hide their symbols say nothing about where a thread sleeps.
         assert!(matches!(cause, Cause::Sleep | Cause::Other), "{cause:?}");
         sleeper.join().unwrap();
+    }
+
+    #[test]
+    fn a_budget_is_exceeded_once_past_its_limit_and_says_so() {
+        let mut blocked = Blocked::default();
+        blocked.add(Duration::from_millis(800), Cause::Sleep);
+        let budget = Budget::default();
+        budget.measure(blocked);
+        assert_eq!(budget.exceeded(), None, "no limit set");
+        budget.set(Duration::from_secs(1));
+        budget.measure(blocked);
+        assert_eq!(budget.exceeded(), None, "within the limit");
+        blocked.add(Duration::from_millis(300), Cause::Sleep);
+        budget.measure(blocked);
+        blocked.add(Duration::from_secs(5), Cause::SyncWait);
+        budget.measure(blocked);
+        let message = budget.exceeded().expect("past the limit");
+        assert!(
+            message.starts_with("this test grades speed, and lab code blocked the simulator thread for 1.1 s of real time, more than the 1.0 s it allows"),
+            "{message}"
+        );
+        assert!(message.contains("std::thread::sleep"), "{message}");
     }
 
     #[test]

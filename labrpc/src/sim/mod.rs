@@ -300,6 +300,7 @@ impl Builder {
             world.heartbeat.clone(),
             self.watchdog,
             self.watchdog_report(seed),
+            world.blocking.clone(),
         );
 
         let limit = self.time_limit;
@@ -330,7 +331,11 @@ impl Builder {
         drop(rt);
         world.tear_down();
         let blocked = watchdog.finish();
-        if blocked.total() >= blocked::WARN_AFTER && !warned.replace(true) {
+        world.blocking.measure(blocked);
+        // Past the bound of a test that grades speed, the test fails (below): no warning then.
+        let over_budget = world.blocking.exceeded();
+        if over_budget.is_none() && blocked.total() >= blocked::WARN_AFTER && !warned.replace(true)
+        {
             watchdog::print_uncaptured(&blocked::warning(
                 &self.test,
                 seed,
@@ -340,7 +345,10 @@ impl Builder {
         }
 
         let failure = match outcome {
-            Ok(Ok(())) => world.failure().map(|message| (message, None)),
+            Ok(Ok(())) => world
+                .failure()
+                .or(over_budget)
+                .map(|message| (message, None)),
             Ok(Err(limit_message)) => {
                 let message = world.failure().or(limit_message).unwrap_or_default();
                 Some((message, None))
@@ -438,22 +446,28 @@ impl Builder {
 /// With `LAB_REPORT=<file>`, appends one line per seed to the file, for tools (the stress runner,
 /// the grader) that need each run's outcome and virtual time without parsing test output:
 /// `test=<name> seed=<seed> result=<pass|fail> virtual_ms=<ms>`, and for a pass
-/// ` digest=<hex> events=<n>`: the network trace's digest and length.
+/// ` digest=<hex> events=<n> blocked_ms=<ms>`: the network trace's digest and length, and the
+/// real time the simulator thread spent blocked (docs/PERFORMANCE.md measures it).
 fn append_outcome(test: &str, seed: u64, outcome: &Result<Report, Failure>) {
     let Some(path) = std::env::var_os("LAB_REPORT") else {
         return;
     };
     // A passing run's trace digest lets a tool compare runs across builds and machines.
-    let (result, virtual_time, trace) = match outcome {
+    let (result, virtual_time, details) = match outcome {
         Ok(r) => (
             "pass",
             r.virtual_time,
-            format!(" digest={:016x} events={}", r.digest, r.events),
+            format!(
+                " digest={:016x} events={} blocked_ms={}",
+                r.digest,
+                r.events,
+                r.blocked.as_millis()
+            ),
         ),
         Err(f) => ("fail", f.virtual_time, String::new()),
     };
     let line = format!(
-        "test={} seed={seed} result={result} virtual_ms={}{trace}\n",
+        "test={} seed={seed} result={result} virtual_ms={}{details}\n",
         test.replace(char::is_whitespace, "_"),
         virtual_time.as_millis()
     );
@@ -476,7 +490,22 @@ async fn heartbeat() {
         tokio::time::sleep(HEARTBEAT).await;
         if let Some(world) = world::current() {
             world.heartbeat();
+            // Ends a speed test as soon as its bound on real blocking is passed, rather than
+            // after the minutes a sleeping clerk takes to finish it.
+            if let Some(message) = world.blocking.exceeded() {
+                world.fail(message);
+            }
         }
+    }
+}
+
+/// Declares that the running test grades speed: if lab code blocks the simulator thread for more
+/// than `limit` of real time in all (a `std::thread::sleep`, a blocking lock), the test fails,
+/// since virtual time stood still meanwhile and the speed it measured is not the code's. Outside
+/// a run it does nothing.
+pub fn limit_real_blocking(limit: Duration) {
+    if let Some(world) = world::current() {
+        world.blocking.set(limit);
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::blocked::{Blocked, ThreadProbe};
+use super::blocked::{Blocked, Budget, ThreadProbe};
 
 pub(crate) struct Watchdog {
     stop: Arc<AtomicBool>,
@@ -24,10 +24,16 @@ pub const EXIT_STATUS: i32 = 101;
 
 impl Watchdog {
     /// Starts watching `heartbeat`, which the calling thread (the simulator's) advances; `report`
-    /// is printed if it stalls for `limit` of wall time.
+    /// is printed if it stalls for `limit` of wall time. The blocked time measured goes to
+    /// `budget` as it grows.
     // Real time is what the watchdog measures: it watches the simulator from outside.
     #[allow(clippy::disallowed_methods)]
-    pub fn start(heartbeat: Arc<AtomicU64>, limit: Duration, report: String) -> Watchdog {
+    pub fn start(
+        heartbeat: Arc<AtomicU64>,
+        limit: Duration,
+        report: String,
+        budget: Arc<Budget>,
+    ) -> Watchdog {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let blocked = Arc::new(Mutex::new(Blocked::default()));
@@ -51,7 +57,9 @@ impl Watchdog {
                         let asleep = probe.asleep() == Some(true);
                         if asleep && was_asleep {
                             let cause = probe.cause();
-                            measured.lock().unwrap().add(tick - last_tick, cause);
+                            let mut measured = measured.lock().unwrap();
+                            measured.add(tick - last_tick, cause);
+                            budget.measure(*measured);
                         }
                         was_asleep = asleep;
                     }

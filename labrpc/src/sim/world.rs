@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
+use super::blocked::Budget;
 use super::margin::Shares;
 use super::seed;
 use super::trace::{Record, Trace};
@@ -38,6 +39,8 @@ pub(crate) struct World {
     /// The bounds of the nodes' clocks (`clock::set_skew`), and each node's clock once read.
     clock_bounds: Cell<Option<(Duration, u32)>>,
     clocks: RefCell<HashMap<Arc<str>, Skew>>,
+    /// The real blocking the test allows, if it grades speed; the watchdog measures against it.
+    pub blocking: Arc<Budget>,
 }
 
 thread_local! {
@@ -62,6 +65,7 @@ impl World {
             teardown: RefCell::new(Vec::new()),
             clock_bounds: Cell::new(None),
             clocks: RefCell::new(HashMap::new()),
+            blocking: Arc::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use labrpc::{ClientEnd, Network};
 use shardkv::ctrler::{self, CtrlerServer, Gid};
 use shardkv::{Clerk, MakeEnd, ShardKv};
+use tests::expected::Expected;
 use tests::group::{Group, Replica};
 use tests::kvtest::Ops;
 use tests::summary::{Summary, Tally};
@@ -330,11 +331,14 @@ impl Client {
 
     /// Fails the test unless `key` reads as `value` (6.5840's `check`).
     pub async fn check(&mut self, key: &str, value: &str) {
+        self.check_written(key, &Expected::put("the value written", value))
+            .await
+    }
+
+    /// Fails the test unless `key` reads as `expected`, naming the first wrong piece if not.
+    pub async fn check_written(&mut self, key: &str, expected: &Expected) {
         let got = self.get(key, None).await;
-        assert_eq!(
-            got, value,
-            "Get({key:?}): expected:\n{value:?}\nreceived:\n{got:?}"
-        );
+        expected.check(&format!("Get({key:?})"), &got);
     }
 }
 

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinHandle;
 use tokio::time::{Duration, Instant, sleep};
 
+use tests::expected::Expected;
+
 use crate::harness::{Client, Cluster, keys, randstring, run};
 
 /// A client's pause between appends where 6.5840's clients loop without one. There each append
@@ -22,29 +24,37 @@ fn ms(n: u64) -> Duration {
 }
 
 /// Puts `n` keys with random values of `len` characters, then reads them all back.
-async fn put_keys(ck: &mut Client, n: usize, len: usize) -> (Vec<String>, Vec<String>) {
+async fn put_keys(ck: &mut Client, n: usize, len: usize) -> (Vec<String>, Vec<Expected>) {
     let ka = keys(n);
-    let va: Vec<String> = ka.iter().map(|_| randstring(len)).collect();
+    let va: Vec<Expected> = ka
+        .iter()
+        .map(|_| Expected::put("the tester's put", &randstring(len)))
+        .collect();
     for (k, v) in ka.iter().zip(&va) {
-        ck.put(k, v, None).await;
+        ck.put(k, &v.value(), None).await;
     }
     check_all(ck, &ka, &va).await;
     (ka, va)
 }
 
-async fn check_all(ck: &mut Client, ka: &[String], va: &[String]) {
+async fn check_all(ck: &mut Client, ka: &[String], va: &[Expected]) {
     for (k, v) in ka.iter().zip(va) {
-        ck.check(k, v).await;
+        ck.check_written(k, v).await;
     }
 }
 
+/// Appends `len` random characters to `key` through the tester's clerk.
+async fn tester_append(ck: &mut Client, key: &str, expected: &mut Expected, len: usize) {
+    let x = randstring(len);
+    ck.append(key, &x, None).await;
+    expected.append("the tester's append", &x);
+}
+
 /// For every key: check its value, then append `len` random characters.
-async fn check_and_append(ck: &mut Client, ka: &[String], va: &mut [String], len: usize) {
+async fn check_and_append(ck: &mut Client, ka: &[String], va: &mut [Expected], len: usize) {
     for (k, v) in ka.iter().zip(va.iter_mut()) {
-        ck.check(k, v).await;
-        let x = randstring(len);
-        ck.append(k, &x, None).await;
-        v.push_str(&x);
+        ck.check_written(k, v).await;
+        tester_append(ck, k, v, len).await;
     }
 }
 
@@ -53,22 +63,25 @@ async fn check_and_append(ck: &mut Client, ka: &[String], va: &mut [String], len
 fn start_appenders(
     cfg: &Cluster,
     ka: &[String],
-    va: &[String],
+    va: &[Expected],
     len: usize,
     pause: Duration,
     stop: &Arc<AtomicBool>,
-) -> Vec<JoinHandle<String>> {
+) -> Vec<JoinHandle<Expected>> {
     ka.iter()
         .zip(va)
-        .map(|(key, value)| {
+        .enumerate()
+        .map(|(client, (key, value))| {
             let (cfg, stop) = (cfg.clone(), stop.clone());
             let (key, mut value) = (key.clone(), value.clone());
             labrpc::spawn(async move {
                 let mut ck = cfg.make_client();
+                let mut n = 0;
                 while !stop.load(Ordering::SeqCst) {
                     let x = randstring(len);
                     ck.append(&key, &x, None).await;
-                    value.push_str(&x);
+                    value.append(format!("client {client}'s append {n}"), &x);
+                    n += 1;
                     sleep(pause).await;
                 }
                 value
@@ -78,7 +91,7 @@ fn start_appenders(
 }
 
 /// Stops the appenders and collects each key's expected value.
-async fn stop_appenders(stop: &AtomicBool, appenders: Vec<JoinHandle<String>>) -> Vec<String> {
+async fn stop_appenders(stop: &AtomicBool, appenders: Vec<JoinHandle<Expected>>) -> Vec<Expected> {
     stop.store(true, Ordering::SeqCst);
     let mut va = Vec::new();
     for task in appenders {
@@ -298,16 +311,14 @@ fn unreliable1_5b() {
         cfg.leave(0).await;
         for ii in 0..ka.len() * 2 {
             let i = ii % ka.len();
-            ck.check(&ka[i], &va[i]).await;
-            let x = randstring(5);
-            ck.append(&ka[i], &x, None).await;
-            va[i].push_str(&x);
+            ck.check_written(&ka[i], &va[i]).await;
+            tester_append(&mut ck, &ka[i], &mut va[i], 5).await;
         }
         cfg.join(0).await;
         cfg.leave(1).await;
         for ii in 0..ka.len() * 2 {
             let i = ii % ka.len();
-            ck.check(&ka[i], &va[i]).await;
+            ck.check_written(&ka[i], &va[i]).await;
         }
         cfg.end();
     });

@@ -76,7 +76,9 @@ pub fn print_report(results: &[TestResult], replay_in: Option<&Path>) -> (usize,
             );
             for (seed, outcome) in r.failed_runs() {
                 let seed_text = seed.map_or_else(String::new, |s| format!("seed {s}: "));
-                println!("    {seed_text}{}", failure_reason(outcome));
+                // The explanation's later lines (both values of a wrong Get) under its first.
+                let reason = failure_reason(outcome).replace('\n', "\n      ");
+                println!("    {seed_text}{reason}");
                 let cd =
                     replay_in.map_or_else(String::new, |dir| format!("cd {} && ", dir.display()));
                 println!(

@@ -27,7 +27,7 @@ const TIME_DIGITS: usize = 6;
 pub fn parse(line: &str) -> Option<Event<'_>> {
     let mut fields = line.splitn(3, ' ');
     let time = fields.next().filter(|t| is_time(t))?;
-    let topic = fields.next().filter(|t| is_topic(t))?;
+    let topic = fields.next().filter(|t| labrpc::is_log_topic(t))?;
     let rest = fields.next().unwrap_or("");
     // A node-less line's text may start with anything, even a word like `T2`; only `S<digits>`
     // is taken as a node, because that is how every lab names its servers.
@@ -46,16 +46,6 @@ pub fn parse(line: &str) -> Option<Event<'_>> {
 
 fn is_time(field: &str) -> bool {
     field.len() >= TIME_DIGITS && field.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Four capitals or digits, starting with a capital (`VOTE`, `LOG1`), so any new topic works.
-fn is_topic(field: &str) -> bool {
-    let bytes = field.as_bytes();
-    bytes.len() == 4
-        && bytes[0].is_ascii_uppercase()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn server(token: &str) -> Option<Server<'_>> {

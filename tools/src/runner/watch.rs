@@ -7,11 +7,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use labrpc::grading::MARK;
+use labrpc::grading::{MARK, MAX_LINE};
 
 /// Lines kept per run: enough for the failure message and the replay command.
 const KEPT_LINES: usize = 400;
-/// Bytes kept of one line; the rest of a longer line is dropped.
+/// Bytes kept of one line in the tail; the rest of a longer line is dropped.
 const KEPT_LINE_BYTES: usize = 1000;
 /// Simulator warnings kept per run.
 const KEPT_WARNINGS: usize = 5;
@@ -109,7 +109,7 @@ impl Watcher {
         {
             seen.warnings.push(warning.to_string());
         }
-        seen.tail.push_back(line.to_string());
+        seen.tail.push_back(cut(line, KEPT_LINE_BYTES).to_string());
         if seen.tail.len() > KEPT_LINES {
             seen.tail.pop_front();
             seen.omitted += 1;
@@ -140,15 +140,24 @@ impl Watcher {
             "passed" => Some(Verdict::Passed { virtual_ms }),
             "failed" => Some(Verdict::Failed {
                 virtual_ms,
-                reason: reason.trim().to_string(),
+                reason: labrpc::grading::unescape(reason.trim()),
             }),
             _ => None,
         }
     }
 }
 
-/// Calls `f` on each line of `pipe` (lossily decoded), holding at most [`KEPT_LINE_BYTES`] of
-/// any line in memory, until the pipe ends or fails.
+/// `line`'s first `max` bytes (whole characters).
+fn cut(line: &str, max: usize) -> &str {
+    let mut end = line.len().min(max);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// Calls `f` on each line of `pipe` (lossily decoded), holding at most [`MAX_LINE`] bytes of
+/// any line in memory (enough for an evidence line), until the pipe ends or fails.
 fn for_each_line(pipe: impl Read, mut f: impl FnMut(&str)) {
     let mut reader = BufReader::with_capacity(64 * 1024, pipe);
     let mut line = Vec::new();
@@ -161,7 +170,7 @@ fn for_each_line(pipe: impl Read, mut f: impl FnMut(&str)) {
         };
         let newline = buf.iter().position(|&b| b == b'\n');
         let chunk = &buf[..newline.unwrap_or(buf.len())];
-        let room = KEPT_LINE_BYTES.saturating_sub(line.len());
+        let room = MAX_LINE.saturating_sub(line.len());
         line.extend_from_slice(&chunk[..chunk.len().min(room)]);
         let used = newline.map_or(buf.len(), |i| i + 1);
         reader.consume(used);
@@ -221,5 +230,26 @@ mod tests {
         assert_eq!(seen.tail.len(), KEPT_LINES);
         assert_eq!(seen.omitted, 11);
         assert!(seen.tail.iter().all(|l| l.len() <= KEPT_LINE_BYTES));
+    }
+
+    #[test]
+    fn a_long_reason_of_several_lines_reaches_the_verdict_whole() {
+        let w = watcher();
+        let reason = format!(
+            "Get(\"0\"): client 0's append 3 is missing\n{}",
+            "é".repeat(1500)
+        );
+        let line = format!(
+            "labrpc-grader s3cret t_1 failed virtual_ms=7 {}\n",
+            labrpc::grading::escape(&reason)
+        );
+        for_each_line(line.as_bytes(), |l| w.line(l));
+        assert_eq!(
+            w.seen().verdict,
+            Some(Verdict::Failed {
+                virtual_ms: Some(7),
+                reason
+            })
+        );
     }
 }
