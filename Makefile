@@ -53,30 +53,36 @@ stress:
 	@test -n "$(LAB)" || { echo "usage: make stress LAB=<lab> [TESTS=<pattern>] [N=<seeds>] [J=<jobs>]"; exit 2; }
 	$(TOOL) stress -- $(LAB) $(TESTS) -n $(or $(N),100) $(if $(J),-j $(J))
 
-## Lab 1 (MapReduce): the seven graded tests of test-mr.sh, with real processes, plus unit tests.
+## Lab 1 (MapReduce): the seven graded tests of test-mr.sh, with real processes, plus the checks
+## of bad input and unit tests (not graded). Each lab target says which of its tests are graded.
 lab1:
-	$(CARGO) test -p mapreduce --release --no-fail-fast
+	@echo '== lab1: graded: mapreduce/tests/mr.rs; also run, not graded: mapreduce/tests/bad_input.rs, mapreduce/tests/unicode.rs, unit tests'
+	@$(CARGO) test -p mapreduce --release --no-fail-fast || { echo '== lab1: a test failed. Graded: mapreduce/tests/mr.rs; the others are not'; exit 1; }
 
 ## Lab 2: the key/value server's nine graded tests.
 lab2:
+	@echo '== lab2: graded: kvsrv/tests/kvsrv.rs, kvsrv/tests/memory.rs'
 	$(CARGO) test -p kvsrv --release --no-fail-fast
 
 ## Lab 3 (Raft): the whole lab, or one part.
 lab3:
+	@echo '== lab3: graded: raft/tests/graded'
 	$(CARGO) test -p raft --release --no-fail-fast
 raft-3a raft-3b raft-3c raft-3d raft-3x: raft-%:
 	$(CARGO) test -p raft --release --no-fail-fast $*
 
 ## Lab 4 (fault-tolerant key/value service on Raft): the whole lab, or one part.
 lab4:
-	$(CARGO) test -p kvraft --release --no-fail-fast
+	@echo '== lab4: graded: kvraft/tests/graded; also run, not graded: kvraft/tests/bad_input.rs'
+	@$(CARGO) test -p kvraft --release --no-fail-fast || { echo '== lab4: a test failed. Graded: kvraft/tests/graded; not graded: kvraft/tests/bad_input.rs'; exit 1; }
 kvraft-4a kvraft-4b: kvraft-%:
 	$(CARGO) test -p kvraft --release --no-fail-fast $*
 
 ## Lab 5 (sharded key/value service): the whole lab, or one part (5b includes the challenges,
 ## whose names end in _5b; shardkv-challenge runs only them).
 lab5:
-	$(CARGO) test -p shardkv --release --no-fail-fast
+	@echo '== lab5: graded: shardkv/tests/graded; also run, not graded: shardkv/tests/bad_input.rs, and (instructor-only) reference_protocol.rs, hang_message.rs'
+	@$(CARGO) test -p shardkv --release --no-fail-fast || { echo '== lab5: a test failed. Graded: shardkv/tests/graded; the others are not'; exit 1; }
 shardkv-5a shardkv-5b shardkv-challenge: shardkv-%:
 	$(CARGO) test -p shardkv --release --no-fail-fast $*
 

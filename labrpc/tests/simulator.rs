@@ -370,6 +370,60 @@ fn virtual_time_is_measured_and_limited() {
         failure.message
     );
     assert_eq!(failure.virtual_time, Duration::from_secs(120));
+
+    // A lab's harness names what usually hangs its tests, before the causes any lab can have.
+    let failure = sim::Builder::new("stuck_migration")
+        .iterations(1)
+        .check_determinism(false)
+        .hang_suspects(&["a configuration skipped or never applied"])
+        .try_run(std::future::pending::<()>)
+        .unwrap_err();
+    let lines: Vec<&str> = failure.message.lines().collect();
+    assert!(lines[0].ends_with("Likely causes:"), "{}", failure.message);
+    assert_eq!(lines[1], "- a configuration skipped or never applied");
+    assert!(
+        lines[2].starts_with("- a task waiting for something"),
+        "{}",
+        failure.message
+    );
+}
+
+/// A test that grades speed fails once lab code has blocked the simulator thread for longer than
+/// it allows, without waiting for the body to finish; a test that does not block passes.
+#[test]
+fn a_speed_test_fails_once_real_blocking_passes_its_bound() {
+    if !std::path::Path::new("/proc/thread-self").exists() {
+        return; // nothing is measured without Linux's /proc
+    }
+    let speed_test = |block: bool| {
+        sim::Builder::new("speed")
+            .iterations(1)
+            .check_determinism(false)
+            .try_run(move || async move {
+                sim::limit_real_blocking(Duration::from_millis(300));
+                for _ in 0..100 {
+                    if block {
+                        #[allow(clippy::disallowed_methods)] // the very call to catch
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    sleep(Duration::from_millis(50)).await;
+                }
+            })
+    };
+    assert!(speed_test(false).is_ok());
+    let failure = speed_test(true).unwrap_err();
+    assert!(
+        failure
+            .message
+            .starts_with("this test grades speed, and lab code blocked the simulator thread"),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.virtual_time < Duration::from_secs(5),
+        "it ended {:?} into the run, not at once",
+        failure.virtual_time
+    );
 }
 
 #[test]

@@ -29,4 +29,4 @@ mod run;
 pub mod siblings;
 pub mod summary;
 
-pub use run::run;
+pub use run::{Lab, run};

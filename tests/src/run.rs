@@ -4,17 +4,29 @@ use std::future::Future;
 
 use labrpc::sim;
 
-/// Runs one simulated graded test of `package` on every seed the environment asks for
-/// (`LAB_SEED`, `LAB_ITERS`, `LAB_CHECK_DETERMINISM`: see `labrpc::sim::Builder`). Its name, for
-/// messages and the replay command, is libtest's thread name (`part_3a::initial_election_3a`);
-/// `test` gets the function name alone (`initial_election_3a`), for files it writes.
-pub fn run<F, Fut>(package: &str, test: F)
+/// What the prologue needs to know of a lab.
+pub struct Lab {
+    /// The Cargo package, for the replay command.
+    pub package: &'static str,
+    /// What usually keeps the lab's tests from finishing, in a student's words: a test that runs
+    /// out of virtual time names these before the causes any lab can have.
+    pub hang_suspects: &'static [&'static str],
+}
+
+/// Runs one simulated graded test of `lab` on every seed the environment asks for (`LAB_SEED`,
+/// `LAB_ITERS`, `LAB_CHECK_DETERMINISM`: see `labrpc::sim::Builder`). Its name, for messages and
+/// the replay command, is libtest's thread name (`part_3a::initial_election_3a`); `test` gets the
+/// function name alone (`initial_election_3a`), for files it writes.
+pub fn run<F, Fut>(lab: &Lab, test: F)
 where
     F: Fn(&str) -> Fut,
     Fut: Future<Output = ()>,
 {
     let thread = std::thread::current();
-    let path = thread.name().unwrap_or(package);
+    let path = thread.name().unwrap_or(lab.package);
     let name = path.rsplit("::").next().unwrap_or(path);
-    sim::Builder::new(path).package(package).run(|| test(name));
+    sim::Builder::new(path)
+        .package(lab.package)
+        .hang_suspects(lab.hang_suspects)
+        .run(|| test(name));
 }

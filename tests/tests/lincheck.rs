@@ -297,7 +297,9 @@ fn lab_assertion_fails_on_illegal_and_on_unknown() {
         kv(0, KvInput::put("k", "a"), "", 0, 1),
         kv(0, KvInput::get("k"), "b", 2, 3),
     ]);
-    let dir = std::env::temp_dir();
+    // Timelines go to `timelines/` in the target directory this test was built in.
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.ancestors().nth(3).unwrap().join("timelines");
     let illegal = std::panic::catch_unwind(|| {
         lincheck::assert_linearizable_within(
             &KvModel,

@@ -23,13 +23,26 @@ pub const ELECTION_TIMEOUT: Duration = Duration::from_secs(1);
 /// maxraftstate bytes), so Go's factor carries over unchanged.
 pub const LOG_BOUND_FACTOR: usize = 8;
 
+/// Lab 4 for the test prologue: what usually keeps a key/value test from finishing.
+const LAB: tests::Lab = tests::Lab {
+    package: "kvraft",
+    hang_suspects: &[
+        "a handler that waits for its log index without a timeout: a leader cut off from the \
+         majority never sees its entry committed, and its clerk waits with it (give up after a \
+         while and answer ErrTimeout)",
+        "a clerk that stops trying, or keeps asking one server that will never answer Ok",
+        "an apply task that stopped reading the apply channel (it returned, or waits for a lock a \
+         handler holds across an .await), which stops every handler and Raft itself",
+    ],
+};
+
 /// Runs one graded test on a fresh group of `servers` key/value servers.
 pub fn run<F, Fut>(servers: usize, unreliable: bool, maxraftstate: Option<usize>, test: F)
 where
     F: Fn(Config) -> Fut,
     Fut: Future<Output = ()>,
 {
-    tests::run("kvraft", |name| {
+    tests::run(&LAB, |name| {
         test(Config::new(name, servers, unreliable, maxraftstate))
     });
 }

@@ -106,8 +106,8 @@ fn one_partition_4a() {
         let mut put = labrpc::spawn(async move { ckp2a.put("1", "15", None).await });
         let mut get = labrpc::spawn(async move { ckp2b.get("1", None).await });
         tokio::select! {
-            _ = &mut put => panic!("Put in minority completed"),
-            _ = &mut get => panic!("Get in minority completed"),
+            _ = &mut put => panic!("{}", minority_completed("Put")),
+            _ = &mut get => panic!("{}", minority_completed("Get")),
             _ = sleep(NO_PROGRESS) => {}
         }
         ckp1.check("1", "14").await;
@@ -130,7 +130,45 @@ fn one_partition_4a() {
         );
         ck.check("1", "15").await;
         cfg.end();
+
+        // Beyond 6.5840: a request the cut-off leader accepted at an index the majority never
+        // reaches. A handler that waits for that index without a timeout waits forever (in the
+        // original, the majority's writes always reach the minority's indices, so it passes).
+        cfg.begin(
+            "Test: a cut-off leader answers once the partition heals (4A)",
+            1,
+        );
+        let (p1, p2) = make_partition(&cfg);
+        cfg.partition(&p1, &p2);
+        let mut ckp2 = cfg.make_client(&p2);
+        let ends2 = ckp2.ends();
+        let mut put = labrpc::spawn(async move { ckp2.put("1", "17", None).await });
+        tokio::select! {
+            _ = &mut put => panic!("{}", minority_completed("Put")),
+            _ = sleep(NO_PROGRESS) => {}
+        }
+        cfg.connect_all();
+        cfg.connect_client(&ends2, &cfg.all());
+        let healed = timeout(AFTER_HEAL, put).await;
+        assert!(
+            healed.is_ok(),
+            "a Put sent to a leader cut off from the majority did not complete within \
+             {AFTER_HEAL:?} of the heal: does the handler wait for its index without a timeout? \
+             Its entry is never committed (the majority never reached that index), so the handler \
+             must give up (answer ErrTimeout) for the clerk to try the new leader"
+        );
+        ck.check("1", "17").await;
+        cfg.end();
     });
+}
+
+/// The failure of a request in a minority that completed: the rule it broke.
+fn minority_completed(op: &str) -> String {
+    format!(
+        "{op} in minority completed: a server cut off from the majority answered it, though \
+         nothing can commit there (every request must go through the log, and a server answers \
+         only once its own entry has been applied)"
+    )
 }
 
 /// The servers split into a majority without the current leader and a minority whose last

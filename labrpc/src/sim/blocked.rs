@@ -53,7 +53,7 @@ impl Budget {
         let blocked = (*self.exceeded.lock().unwrap())?;
         let limit = self.limit()?;
         Some(format!(
-            "this test grades speed, and lab code blocked the simulator thread for {:.1} s of real \
+            "this test grades speed, and lab code blocked the simulator thread for {:.2} s of real \
              time, more than the {:.1} s it allows: virtual time stands still while the thread is \
              blocked, so the speed the test measured is not the speed your code has. Likely cause: \
              {}",
@@ -214,7 +214,7 @@ mod tests {
         budget.measure(blocked);
         let message = budget.exceeded().expect("past the limit");
         assert!(
-            message.starts_with("this test grades speed, and lab code blocked the simulator thread for 1.1 s of real time, more than the 1.0 s it allows"),
+            message.starts_with("this test grades speed, and lab code blocked the simulator thread for 1.10 s of real time, more than the 1.0 s it allows"),
             "{message}"
         );
         assert!(message.contains("std::thread::sleep"), "{message}");

@@ -67,6 +67,8 @@ pub struct Builder {
     check_determinism: bool,
     /// The grader's secret, taken by [`Builder::run`] before the body runs (see [`crate::grading`]).
     evidence: Option<crate::grading::Evidence>,
+    /// What usually keeps this lab's tests from finishing, named when one runs out of time.
+    hang_suspects: Vec<String>,
 }
 
 /// What one successful seed produced.
@@ -126,6 +128,7 @@ impl Builder {
             iterations: seed::iterations(),
             check_determinism: seed::check_determinism(),
             evidence: None,
+            hang_suspects: Vec::new(),
         }
     }
 
@@ -156,6 +159,13 @@ impl Builder {
     /// Fails the test when its body has not finished after `limit` of virtual time.
     pub fn time_limit(mut self, limit: Duration) -> Builder {
         self.time_limit = limit;
+        self
+    }
+
+    /// Names `suspects`, what usually keeps the lab's tests from finishing, when the test runs out
+    /// of virtual time (the lab's harness knows them; the simulator does not).
+    pub fn hang_suspects(mut self, suspects: &[&str]) -> Builder {
+        self.hang_suspects = suspects.iter().map(|s| s.to_string()).collect();
         self
     }
 
@@ -304,6 +314,7 @@ impl Builder {
         );
 
         let limit = self.time_limit;
+        let out_of_time = self.out_of_time_message();
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
             rt.block_on(async {
                 world.start_clock();
@@ -311,15 +322,9 @@ impl Builder {
                 let result = tokio::select! {
                     biased;
                     _ = world.failed.notified() => Err(None),
-                    finished = tokio::time::timeout(limit, body()) => finished.map_err(|_| {
-                        Some(format!(
-                            "the test did not finish within its limit of {} s of virtual time \
-                             (6.5840 allows 120 s per test). Is a task waiting for something that \
-                             never happens (an async lock never released, a channel nobody sends \
-                             on), or is a retry loop never succeeding?",
-                            limit.as_secs()
-                        ))
-                    }),
+                    finished = tokio::time::timeout(limit, body()) => {
+                        finished.map_err(|_| Some(out_of_time))
+                    }
                 };
                 world.stop_clock();
                 result
@@ -378,6 +383,26 @@ impl Builder {
             blocked: blocked.total(),
         };
         Ok((report, trace.take_recorded()))
+    }
+
+    /// The failure of a test that ran out of virtual time: the limit, then the likely causes, the
+    /// lab's own first.
+    fn out_of_time_message(&self) -> String {
+        let mut message = format!(
+            "the test did not finish within its limit of {} s of virtual time (6.5840 allows \
+             120 s per test): something it waits for never happens. Likely causes:",
+            self.time_limit.as_secs()
+        );
+        let generic = [
+            "a task waiting for something that never happens: an async lock never released, a \
+             channel nobody sends on",
+            "a retry loop that never succeeds",
+        ];
+        let suspects = self.hang_suspects.iter().map(String::as_str);
+        for cause in suspects.chain(generic) {
+            message += &format!("\n- {cause}");
+        }
+        message
     }
 
     fn rerun_command(&self, seed: u64) -> String {
@@ -501,9 +526,13 @@ async fn heartbeat() {
 
 /// Declares that the running test grades speed: if lab code blocks the simulator thread for more
 /// than `limit` of real time in all (a `std::thread::sleep`, a blocking lock), the test fails,
-/// since virtual time stood still meanwhile and the speed it measured is not the code's. Outside
-/// a run it does nothing.
+/// since virtual time stood still meanwhile and the speed it measured is not the code's. Not
+/// with logging on: writing the log into a pipe whose reader falls behind (a pager, the log
+/// viewer) blocks too, and the grader never logs. Outside a run it does nothing.
 pub fn limit_real_blocking(limit: Duration) {
+    if crate::log::enabled() {
+        return;
+    }
     if let Some(world) = world::current() {
         world.blocking.set(limit);
     }

@@ -79,13 +79,25 @@ pub fn random_int() -> i64 {
     (labrpc::rand::random::<u64>() >> 1) as i64
 }
 
+/// Lab 3 for the test prologue: what usually keeps a Raft test from finishing.
+const LAB: tests::Lab = tests::Lab {
+    package: "raft",
+    hang_suspects: &[
+        "an applier that stopped sending on the apply channel (it returned, or waits for the lock \
+         while another task holds it across an .await), so the tester waits for entries that are \
+         committed but never applied",
+        "a peer that never answers an RPC: a handler waiting for something (a lock, a channel) \
+         that never comes",
+    ],
+};
+
 /// Runs one graded test on a fresh simulated cluster of `servers` peers.
 pub fn run<F, Fut>(servers: usize, unreliable: bool, snapshot: bool, desc: &str, test: F)
 where
     F: Fn(Config) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    tests::run("raft", |_| async {
+    tests::run(&LAB, |_| async {
         let cfg = Config::new(servers, unreliable, snapshot);
         cfg.begin(desc);
         test(cfg.clone()).await;

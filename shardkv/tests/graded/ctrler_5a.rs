@@ -13,13 +13,23 @@ use tokio::time::{Duration, sleep};
 
 use crate::harness::{CtrlerReplica, SERVERS, ctrler_clerk, ctrler_group};
 
+/// The controller's tests for the test prologue: what usually keeps them from finishing.
+const CTRLER_LAB: tests::Lab = tests::Lab {
+    package: "shardkv",
+    hang_suspects: &[
+        "a controller handler that waits for its log index without a timeout, so its clerk \
+         never tries the new leader",
+        "a controller clerk that stops trying, or keeps asking a server that will never answer",
+    ],
+};
+
 /// Runs one controller test on a fresh group of three controller servers.
 fn run<F, Fut>(test: F)
 where
     F: Fn(Network, Group<CtrlerReplica>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    tests::run("shardkv", |_| async {
+    tests::run(&CTRLER_LAB, |_| async {
         let net = Network::new();
         let ctrler = ctrler_group(&net, "ctlr-");
         test(net, ctrler).await;

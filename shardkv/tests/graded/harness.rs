@@ -25,13 +25,30 @@ pub const GIDS: [Gid; 3] = [100, 101, 102];
 /// bytes), so Go's factor carries over unchanged.
 pub const LOG_BOUND_FACTOR: usize = 8;
 
+/// Lab 5 for the test prologue: what usually keeps a sharded test from finishing.
+pub const LAB: tests::Lab = tests::Lab {
+    package: "shardkv",
+    hang_suspects: &[
+        "a configuration skipped or never applied: a group must apply every configuration in \
+         order, num + 1 after num, through its log (log each one with its number: a group stuck \
+         below the controller's latest is the culprit)",
+        "a shard waiting for a pull that never comes: the new owner must ask the group that held \
+         the shard in the previous configuration, and that group must answer once it has \
+         reached the configuration asked about",
+        "a group that never leaves a migrating state: a shard frozen for hand-over, or waiting to \
+         arrive, that no step ever clears, so the group never takes the next configuration",
+        "a handler that waits for its log index without a timeout, or a clerk that stops asking \
+         the controller for a newer configuration",
+    ],
+};
+
 /// Runs one graded test on a fresh controller and three shard groups, none of them joined yet.
 pub fn run<F, Fut>(unreliable: bool, maxraftstate: Option<usize>, test: F)
 where
     F: Fn(Cluster) -> Fut,
     Fut: Future<Output = ()>,
 {
-    tests::run("shardkv", |name| {
+    tests::run(&LAB, |name| {
         test(Cluster::new(name, unreliable, maxraftstate))
     });
 }

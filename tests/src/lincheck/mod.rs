@@ -36,10 +36,11 @@ pub mod kv;
 pub mod kv_whole;
 mod model;
 pub mod register;
-pub(crate) mod report;
+mod report;
 mod search;
 mod sort;
 pub mod timeline;
+pub(crate) mod timeline_files;
 
 pub use check::{CheckResult, PartitionResult, Verdict, check};
 pub use history::{Annotation, History, NEVER_RETURNED, Operation, Pending, Recorder, Span};

@@ -1,13 +1,12 @@
 //! How a lab test uses the checker: check, draw the timeline when asked or when it fails, and
 //! fail the test on anything but a proven `Ok`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::check::{CheckResult, Verdict, check};
 use super::history::History;
 use super::model::Model;
-use super::timeline;
+use super::{timeline, timeline_files};
 
 /// The wall-clock budget of a lab test's check. 6.5840 gives porcupine 1 s and passes the test
 /// when it runs out; here running out fails the test, so the budget is generous: a correct lab's
@@ -38,20 +37,10 @@ fn timeout() -> Duration {
         .map_or(LAB_TIMEOUT, Duration::from_secs_f64)
 }
 
-/// Where the timeline of `test` goes: `LAB_VIS_FILE`, or `<tmp>/<test>-seed<seed>.html` so that a
-/// replay of the same seed overwrites its own file.
-pub(crate) fn timeline_path(test: &str) -> PathBuf {
-    if let Ok(path) = std::env::var("LAB_VIS_FILE") {
-        return PathBuf::from(path);
-    }
-    let seed = labrpc::sim::seed().map_or(String::new(), |s| format!("-seed{s}"));
-    std::env::temp_dir().join(format!("{test}{seed}.html"))
-}
-
 /// Checks the history of the test `test` and panics (failing the test) unless it is proven
 /// linearizable within [`LAB_TIMEOUT`] (or `LAB_LINCHECK_TIMEOUT`). On failure, and on every run
 /// with `LAB_VIS=always`, writes the HTML timeline and prints its path (`LAB_VIS=never` turns the
-/// file off; `LAB_VIS_FILE=<path>` chooses it).
+/// file off; `LAB_VIS_FILE=<path>` or `LAB_VIS_DIR=<dir>` chooses where: see `timeline_files`).
 pub fn assert_linearizable<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,
@@ -71,11 +60,12 @@ pub fn assert_linearizable_within<M: Model>(
     let mode = vis();
     let wanted = mode == Vis::Always || (mode == Vis::OnFailure && result.verdict != Verdict::Ok);
     let written = if wanted {
-        let path = timeline_path(test);
+        let path = timeline_files::path(test);
         let title = format!("{test}: {}", result.verdict);
         match timeline::write(model, history, &result, &title, &path) {
             Ok(()) => {
                 println!("info: wrote history visualization to {}", path.display());
+                timeline_files::prune(&path);
                 Some(path)
             }
             Err(e) => {

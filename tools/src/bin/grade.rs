@@ -12,7 +12,7 @@ use anyhow::Context;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tools::grade::{self, Options};
+use tools::grade::{self, Kind, Notes, Options};
 use tools::manifest::{Manifest, find_root};
 use tools::runner;
 use tools::tree;
@@ -130,8 +130,13 @@ fn body() -> anyhow::Result<ExitCode> {
         "grading with base seed {base_seed} (rerun with --seed {base_seed} for the same seeds)"
     );
     let results = grade::grade(&tree, &labs, &options)?;
-    let mut notes = prepared.notes.clone();
-    notes.extend(grade::run_warnings(&results));
+    let mut notes = Notes::new();
+    let files = match args.submission {
+        Some(_) => Kind::Submission,
+        None => Kind::Protected,
+    };
+    notes.add(files, prepared.notes.clone());
+    notes.add(Kind::RunWarnings, grade::run_warnings(&results));
     if !args.no_clippy {
         eprintln!("clippy on the student files ...");
         let lints = grade::clippy_notes(
@@ -141,14 +146,12 @@ fn body() -> anyhow::Result<ExitCode> {
             options.target_dir.as_deref(),
             options.build_limit,
         );
-        for lint in &lints {
-            eprintln!("note: {lint}");
-        }
-        notes.extend(lints);
+        notes.add(Kind::Lints, lints);
     }
     // Replays must run where the graded code is, not in the instructor's tree.
     let replay_in = args.submission.is_some().then_some(tree.as_path());
     let (_, failed) = grade::print_report(&results, replay_in);
+    print!("{}", notes.text());
     if args.submission.is_none() {
         warn_protected(&prepared.notes);
     }

@@ -5,12 +5,13 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{TestResult, failure_reason, zip};
+use super::{Notes, TestResult, failure_reason, zip};
 use crate::manifest::{Lab, Manifest};
 use crate::runner::replay_command;
 
-/// The results file: one entry per graded test, plus one per lab that failed to build.
-pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String]) -> Value {
+/// The results file: one entry per graded test, plus one per lab that failed to build; `notes`
+/// go into the overall output, each kind under its heading.
+pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &Notes) -> Value {
     let mut tests = Vec::new();
     let mut built_error_reported = Vec::new();
     let mut number_in_part: std::collections::BTreeMap<(String, String), usize> =
@@ -57,9 +58,7 @@ pub fn results_json(results: &[TestResult], execution_secs: u64, notes: &[String
         "{passed} of {} graded tests passed every run.",
         results.len()
     );
-    for note in notes {
-        output += &format!("\n\n- {note}");
-    }
+    output += &notes.markdown();
     json!({
         // Rounded once, from the exact sum: nine tests of 100/9 points are 100, not 99.99999999999999.
         "score": rounded(results.iter().map(TestResult::points).sum::<f64>()),

@@ -4,6 +4,7 @@
 pub mod area;
 mod gradescope;
 mod lint;
+pub mod notes;
 mod prepare;
 mod report;
 mod submission;
@@ -17,6 +18,7 @@ use crate::runner::{self, BuildFailure, Progress, RunOutcome, TestCase};
 
 pub use gradescope::{autograder_zip, results_json, write_results};
 pub use lint::clippy_notes;
+pub use notes::{Kind, Notes};
 pub use prepare::{Prepared, prepare};
 pub use report::{print_report, run_warnings};
 pub use submission::overlay_submission;

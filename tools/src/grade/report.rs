@@ -110,16 +110,13 @@ fn indent(text: &str, by: usize) -> String {
 }
 
 /// The simulator's warnings from every run (e.g. its thread was blocked in real time), once per
-/// test and warning, for the report's notes.
+/// test and warning, for the report's notes ([`super::Kind::RunWarnings`]).
 pub fn run_warnings(results: &[TestResult]) -> Vec<String> {
     let mut notes = Vec::new();
     for r in results {
         for (_, outcome) in &r.runs {
             for warning in &outcome.warnings {
-                let note = format!(
-                    "{} {} {}: labrpc warning: {warning}",
-                    r.lab_id, r.part, r.name
-                );
+                let note = format!("{} {} {}: {warning}", r.lab_id, r.part, r.name);
                 if !notes.contains(&note) {
                     notes.push(note);
                 }

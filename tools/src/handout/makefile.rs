@@ -2,7 +2,8 @@
 //! student runs (no CI, handout, suite-check or Gradescope targets, which need the instructor's
 //! tree), and plain `make` lists them instead of starting a long grading run.
 
-use crate::manifest::Manifest;
+use super::Files;
+use crate::manifest::{Lab, Manifest};
 
 /// `cargo test` stops at the first failing test binary without this, so a lab with several
 /// (Lab 2's memory tests are their own binary) would hide the later ones' results.
@@ -14,9 +15,79 @@ struct Target {
     filter: Option<String>,
     krate: String,
     says: String,
+    /// For a whole lab: which of its test files are graded and which are not, said before its
+    /// tests run and again if one fails.
+    files: Option<TestFiles>,
 }
 
-fn targets(manifest: &Manifest) -> Vec<Target> {
+/// A lab's test targets (`kvraft/tests/graded`, `kvraft/tests/bad_input.rs`), graded or not.
+struct TestFiles {
+    graded: Vec<String>,
+    others: Vec<String>,
+}
+
+impl TestFiles {
+    /// The test targets of `lab` among the handout's `files`: a file `<crate>/tests/<name>.rs` or
+    /// a directory `<crate>/tests/<name>/` with a `main.rs`; graded if it defines a graded test.
+    fn of(lab: &Lab, files: &Files) -> TestFiles {
+        let dir = lab
+            .student_files
+            .first()
+            .and_then(|f| f.split('/').next())
+            .unwrap_or(&lab.krate);
+        let tests_dir = format!("{dir}/tests/");
+        let mut targets: Vec<String> = Vec::new();
+        for path in files.keys() {
+            let Some(rest) = path.strip_prefix(&tests_dir) else {
+                continue;
+            };
+            let target = match rest.split_once('/') {
+                Some((sub, "main.rs")) => format!("{tests_dir}{sub}"),
+                None if rest.ends_with(".rs") => path.clone(),
+                _ => continue,
+            };
+            targets.push(target);
+        }
+        let defines_graded = |target: &String| {
+            files
+                .iter()
+                .filter(|(path, _)| *path == target || path.starts_with(&format!("{target}/")))
+                .any(|(_, text)| {
+                    let text = String::from_utf8_lossy(text);
+                    lab.graded_tests()
+                        .any(|(_, test, _)| text.contains(&format!("fn {test}(")))
+                })
+        };
+        let (graded, others) = targets.into_iter().partition(defines_graded);
+        TestFiles { graded, others }
+    }
+
+    /// Printed before the lab's tests run.
+    fn before(&self) -> String {
+        let mut text = format!("graded: {}", self.graded.join(", "));
+        if !self.others.is_empty() {
+            text += &format!(
+                "; also run, not graded (a correct solution passes them): {}",
+                self.others.join(", ")
+            );
+        }
+        text
+    }
+
+    /// Printed when some test failed.
+    fn after_failure(&self) -> String {
+        let mut text = format!(
+            "a test failed. Graded (make grade scores them): {}",
+            self.graded.join(", ")
+        );
+        if !self.others.is_empty() {
+            text += &format!("; not graded: {}", self.others.join(", "));
+        }
+        text
+    }
+}
+
+fn targets(manifest: &Manifest, files: &Files) -> Vec<Target> {
     let mut targets = Vec::new();
     for lab in &manifest.labs {
         targets.push(Target {
@@ -24,6 +95,7 @@ fn targets(manifest: &Manifest) -> Vec<Target> {
             filter: None,
             krate: lab.krate.clone(),
             says: format!("{} {}: all its tests", lab.id, lab.name),
+            files: Some(TestFiles::of(lab, files)),
         });
         if lab.parts.len() > 1 {
             for part in &lab.parts {
@@ -33,6 +105,7 @@ fn targets(manifest: &Manifest) -> Vec<Target> {
                     says: format!("part {} only", part.id),
                     filter: Some(filter),
                     krate: lab.krate.clone(),
+                    files: None,
                 });
             }
         }
@@ -40,8 +113,9 @@ fn targets(manifest: &Manifest) -> Vec<Target> {
     targets
 }
 
-pub fn student_makefile(manifest: &Manifest) -> String {
-    let targets = targets(manifest);
+/// The Makefile of a handout holding `files` (its other files: the test targets it runs).
+pub fn student_makefile(manifest: &Manifest, files: &Files) -> String {
+    let targets = targets(manifest, files);
     let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
     let mut help = vec![
         "make grade [LABS=\"lab2 lab3\"]       grade your work as the course will".to_string(),
@@ -75,10 +149,19 @@ pub fn student_makefile(manifest: &Manifest) -> String {
             .filter
             .as_deref()
             .map_or(String::new(), |f| format!(" {f}"));
-        s += &format!(
-            "\n{}:\n\t$(CARGO) test -p {} {TEST_FLAGS}{filter}\n",
-            t.name, t.krate
-        );
+        let command = format!("$(CARGO) test -p {} {TEST_FLAGS}{filter}", t.krate);
+        s += &match &t.files {
+            // Quoted for the shell: the paths hold no quote.
+            Some(files) => format!(
+                "\n{}:\n\t@echo '== {}: {}'\n\t@{command} || {{ echo '== {}: {}'; exit 1; }}\n",
+                t.name,
+                t.name,
+                files.before(),
+                t.name,
+                files.after_failure()
+            ),
+            None => format!("\n{}:\n\t{command}\n", t.name),
+        };
     }
     s
 }

@@ -90,7 +90,8 @@ pub fn files(root: &Path, manifest: &Manifest) -> anyhow::Result<(Files, Vec<Str
         let contents = if rel_str == "README.md" {
             readme::student_readme(manifest).into_bytes()
         } else if rel_str == "Makefile" {
-            makefile::student_makefile(manifest).into_bytes()
+            // Written once every other file is known: it names the lab's test files.
+            Vec::new()
         } else if rel_str.ends_with(".rs") {
             let text =
                 String::from_utf8(bytes).with_context(|| format!("{rel_str} is not UTF-8"))?;
@@ -111,6 +112,10 @@ pub fn files(root: &Path, manifest: &Manifest) -> anyhow::Result<(Files, Vec<Str
             bytes
         };
         files.insert(rel_str, contents);
+    }
+    if files.contains_key("Makefile") {
+        let makefile = makefile::student_makefile(manifest, &files);
+        files.insert("Makefile".to_string(), makefile.into_bytes());
     }
     let paths: BTreeSet<PathBuf> = files.keys().map(PathBuf::from).collect();
     let dead: Vec<String> = files
@@ -153,7 +158,18 @@ mod tests {
         assert!(readme.contains("raft/src/raft.rs"));
         let makefile = std::fs::read_to_string(out.path().join("Makefile")).unwrap();
         assert!(makefile.starts_with("# Your commands"), "{makefile}");
-        assert!(makefile.contains("\nlab2:\n\t$(CARGO) test -p kvsrv --release --no-fail-fast\n"));
+        assert!(makefile.contains(
+            "\nlab2:\n\t@echo '== lab2: graded: kvsrv/tests/kvsrv.rs, kvsrv/tests/memory.rs'\n\t@$(CARGO) \
+             test -p kvsrv --release --no-fail-fast || { echo '== lab2: a test failed. Graded (make \
+             grade scores them): kvsrv/tests/kvsrv.rs, kvsrv/tests/memory.rs'; exit 1; }\n"
+        ));
+        assert!(
+            makefile.contains(
+                "\n\t@echo '== lab5: graded: shardkv/tests/graded; also run, not graded (a correct \
+                 solution passes them): shardkv/tests/bad_input.rs'\n"
+            ),
+            "{makefile}"
+        );
         assert!(
             makefile.contains("\nraft-3a:\n\t$(CARGO) test -p raft --release --no-fail-fast 3a\n")
         );

@@ -6,7 +6,10 @@ mod fixture;
 
 use std::time::{Duration, Instant};
 
-use fixture::{Fixture, HONEST, STUDENT_FILE, honest_with_new, processes_with, reasons, score};
+use fixture::{
+    Fixture, HONEST, STUDENT_FILE, honest_with_new, processes_with, reasons, score, warm_up,
+};
+use tools::grade::Kind;
 use tools::runner::Limits;
 
 const BUILD_LIMIT: Duration = Duration::from_secs(600);
@@ -154,7 +157,7 @@ fn a_const_evaluated_forever_is_a_build_failure_at_the_build_limit() {
          let mut i: u64 = 0;\n    loop {{\n        i = i.wrapping_add(1);\n    }}\n}};\n"
     );
     fixture.submit(STUDENT_FILE, &source);
-    fixture::warm_up();
+    warm_up();
     let started = Instant::now();
     let (results, _) = fixture.grade(Limits::default(), Duration::from_secs(15));
     assert!(
@@ -426,4 +429,88 @@ fn clippy_names_a_blocking_sleep_in_a_student_file() {
                 && n.contains("std::thread::sleep")),
         "{notes:?}"
     );
+}
+
+/// In a student's handout, the grader's loud warning about the files the course grader restores
+/// names those files and nothing else: clippy's advice and the simulator's warnings go under
+/// headings of their own, in the report and in results.json, and say that they cost no points.
+#[test]
+fn advice_and_warnings_have_headings_of_their_own_apart_from_changed_protected_files() {
+    let fixture = Fixture::new("notes");
+    let rules = std::fs::read_to_string(fixture::project().join("raft/clippy.toml")).unwrap();
+    std::fs::write(fixture.root.join("toy/clippy.toml"), rules).unwrap();
+    fixture.record_as_handout();
+    // A blocking sleep: clippy names it, and the simulated tests warn that it blocked them.
+    fixture.submit(
+        STUDENT_FILE,
+        &honest_with_new(
+            "        std::thread::sleep(std::time::Duration::from_millis(1500));\n\
+                     Service { value: 42 }",
+        ),
+    );
+    fixture.overlay();
+    let graded = fixture.root.join("toy/tests/graded.rs");
+    let text = std::fs::read_to_string(&graded).unwrap();
+    std::fs::write(&graded, text + "// a change the course grader undoes\n").unwrap();
+
+    warm_up();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_grade"))
+        .current_dir(&fixture.root)
+        .env("CARGO_TARGET_DIR", fixture::target_dir())
+        .args(["--seed", "1", "--jobs", "2"])
+        .output()
+        .unwrap();
+    let (report, log) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{report}\n{log}");
+
+    let warning = log
+        .split("WARNING: this handout differs")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no warning about the changed test file:\n{log}"));
+    let listed: Vec<&str> = warning.lines().filter(|l| l.starts_with("  - ")).collect();
+    assert_eq!(listed.len(), 1, "{warning}");
+    assert!(
+        listed[0].starts_with("  - toy/tests/graded.rs differs"),
+        "{warning}"
+    );
+
+    let section = |heading: Kind| -> Vec<String> {
+        let after = report
+            .split(&format!("\n{}:\n", heading.heading()))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {heading:?} heading in the report:\n{report}"));
+        after
+            .lines()
+            .take_while(|l| l.starts_with("  - "))
+            .map(str::to_string)
+            .collect()
+    };
+    let lints = section(Kind::Lints);
+    assert!(
+        lints
+            .iter()
+            .any(|l| l.contains(STUDENT_FILE) && l.contains("std::thread::sleep")),
+        "{lints:?}"
+    );
+    let warnings = section(Kind::RunWarnings);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("  - lab0 0 answer_0: test `answer_0`")
+                && w.contains("blocked the simulator thread")),
+        "{warnings:?}"
+    );
+
+    let results = std::fs::read_to_string(fixture.root.join("grade-results/results.json"));
+    let json: serde_json::Value = serde_json::from_str(&results.unwrap()).unwrap();
+    let overall = json["output"].as_str().unwrap();
+    for kind in [Kind::Protected, Kind::RunWarnings, Kind::Lints] {
+        assert!(
+            overall.contains(&format!("\n## {}\n\n- ", kind.heading())),
+            "{kind:?}: {overall}"
+        );
+    }
 }
