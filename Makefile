@@ -29,7 +29,7 @@ example:
 bench:
 	$(CARGO) bench --workspace
 
-## The student handout: make handout OUT=<dir> (source only; its release build is checked in
+## The student handout: make handout OUT=<dir> (source only; it is compiled, with cargo check, in
 ## target/copies). Students get their own README and Makefile. FORCE=1 replaces files changed
 ## since the handout wrote them (the tool refuses and names them otherwise).
 handout:
@@ -48,10 +48,11 @@ check-suite:
 gradescope:
 	$(TOOL) gradescope
 
-## Many seeds of some tests: make stress LAB=lab3 TESTS=3c N=500 [J=2].
+## Many seeds of some tests: make stress LAB=lab3 TESTS=3c N=500 [J=2] [KEEP=<logs per test>]
+## [LOG_CAP=<MiB per log>].
 stress:
-	@test -n "$(LAB)" || { echo "usage: make stress LAB=<lab> [TESTS=<pattern>] [N=<seeds>] [J=<jobs>]"; exit 2; }
-	$(TOOL) stress -- $(LAB) $(TESTS) -n $(or $(N),100) $(if $(J),-j $(J))
+	@test -n "$(LAB)" || { echo "usage: make stress LAB=<lab> [TESTS=<pattern>] [N=<seeds>] [J=<jobs>] [KEEP=<logs per test>] [LOG_CAP=<MiB>]"; exit 2; }
+	$(TOOL) stress -- $(LAB) $(TESTS) -n $(or $(N),100) $(if $(J),-j $(J)) $(if $(KEEP),--keep $(KEEP)) $(if $(LOG_CAP),--log-cap $(LOG_CAP))
 
 ## Lab 1 (MapReduce): the seven graded tests of test-mr.sh, with real processes, plus the checks
 ## of bad input and unit tests (not graded). Each lab target says which of its tests are graded.

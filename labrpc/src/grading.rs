@@ -7,9 +7,12 @@
 //! line carrying it to standard error:
 //!
 //! ```text
-//! labrpc-grader <secret> <test> passed virtual_ms=<n>
-//! labrpc-grader <secret> <test> failed virtual_ms=<n> <reason>
+//! labrpc-grader <secret> <test> passed seed=<n> virtual_ms=<n>
+//! labrpc-grader <secret> <test> failed seed=<n> virtual_ms=<n> <reason>
 //! ```
+//!
+//! (`seed` is the seed the run used, which a tool compares with the `LAB_SEED` it gave to learn
+//! whether the test takes its seed; simulated tests only, as `virtual_ms`.)
 //!
 //! The reason is the whole failure message, up to [`MAX_REASON`] bytes, on that one line: a
 //! backslash is written `\\`, a line break `\n` (see [`escape`] and [`unescape`]).
@@ -44,6 +47,7 @@ static TAKEN: AtomicBool = AtomicBool::new(false);
 pub struct Evidence {
     secret: String,
     test: String,
+    seed: Option<u64>,
 }
 
 impl std::fmt::Debug for Evidence {
@@ -79,10 +83,19 @@ pub fn take(fallback: &str) -> Option<Evidence> {
     Some(Evidence {
         secret: secret.to_string(),
         test: test.replace(char::is_whitespace, "_"),
+        seed: None,
     })
 }
 
 impl Evidence {
+    /// This evidence, saying that the run used seed `seed`.
+    pub fn for_seed(&self, seed: u64) -> Evidence {
+        Evidence {
+            seed: Some(seed),
+            ..self.clone()
+        }
+    }
+
     /// Says the test passed (`virtual_time`: the simulated time it took, if simulated).
     pub fn passed(&self, virtual_time: Option<Duration>) {
         write_uncaptured(&self.line("passed", virtual_time, ""));
@@ -101,6 +114,9 @@ impl Evidence {
 
     fn line(&self, verdict: &str, virtual_time: Option<Duration>, reason: &str) -> String {
         let mut line = format!("{MARK} {} {} {verdict}", self.secret, self.test);
+        if let Some(seed) = self.seed {
+            line += &format!(" seed={seed}");
+        }
         if let Some(time) = virtual_time {
             line += &format!(" virtual_ms={}", time.as_millis());
         }

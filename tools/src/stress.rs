@@ -1,6 +1,8 @@
 //! The stress runner: many seeds of some tests, in parallel, with a live per-test display and a
 //! table at the end. Failing seeds are replayed with logging on (the simulator replays them
-//! exactly) and their logs kept, ready for the log viewer.
+//! exactly) and their whole logs kept, up to a size cap, ready for the log viewer. A test that
+//! ignores the seed it is given (a fixed-seed check of bad input, a unit test) would run the
+//! same way every time: it runs once.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::grade::failure_reason;
 use crate::logview;
-use crate::runner::{self, RunOutcome, RunSpec, TestCase, replay_command};
+use crate::runner::{self, LogFile, Logged, RunOutcome, RunSpec, TestCase, replay_command};
 
 /// What to stress.
 pub struct Options {
@@ -19,6 +21,10 @@ pub struct Options {
     /// How every run runs (its time limit, whether it takes a seed, whether it runs alone).
     pub policy: runner::Policy,
     pub log_dir: PathBuf,
+    /// Failing seeds per test whose logs are kept (`None`: every one).
+    pub keep: Option<usize>,
+    /// The largest log kept of one seed, in bytes; a longer one is cut there, and said so.
+    pub log_cap: u64,
 }
 
 /// Per-test tallies (Welford's running mean and variance of virtual time).
@@ -60,31 +66,61 @@ impl Stats {
 /// Runs the stress session; returns the number of failed runs.
 pub fn run(options: &Options) -> anyhow::Result<usize> {
     let n = options.cases.len();
-    // Interleave the tests, so every test gets going early.
-    let mut specs = Vec::new();
-    for k in 0..options.iterations {
-        for case in &options.cases {
-            specs.push(runner::spec(case, k, options.base_seed, &options.policy));
-        }
-    }
     let mut tallies = vec![Stats::default(); n];
     let mut display = Display::new(options);
     let started = Instant::now();
-    runner::run_all(&specs, options.jobs, |i, outcome| {
-        let t = i % n;
-        tallies[t].add(specs[i].seed, outcome);
-        if !outcome.passed {
-            let seed = specs[i]
-                .seed
-                .map_or_else(String::new, |s| format!(" seed {s}"));
-            // The first line says what is wrong; the whole explanation is in the kept log.
-            let reason = failure_reason(outcome);
-            display.message(&format!(
-                "FAIL {}{seed}: {}",
-                options.cases[t].full_name,
-                reason.lines().next().unwrap_or("")
+    // One seed of every test first: those that ignore it are not run again.
+    let first: Vec<RunSpec> = (options.cases.iter())
+        .map(|case| runner::spec(case, 0, options.base_seed, &options.policy))
+        .collect();
+    let outcomes = runner::run_all(&first, options.jobs, |t, outcome| {
+        record(
+            options,
+            t,
+            first[t].seed,
+            outcome,
+            &mut tallies,
+            &mut display,
+        );
+        display.draw(&tallies, started);
+    });
+    let (repeated, once): (Vec<usize>, Vec<usize>) =
+        (0..n).partition(|&t| !options.policy.seeded || outcomes[t].seed_used == first[t].seed);
+    if !once.is_empty() && options.iterations > 1 {
+        for &t in &once {
+            display.totals[t] = 1;
+        }
+        let names: Vec<&str> = (once.iter())
+            .map(|&t| options.cases[t].full_name.as_str())
+            .collect();
+        display.message(&format!(
+            "run once: {} (they do not take the seed they are given, so every run would be the \
+             same)",
+            names.join(", ")
+        ));
+    }
+    // Test `tests[i]` of every later spec `specs[i]`, interleaved so every test gets going early.
+    let (mut tests, mut specs) = (Vec::new(), Vec::new());
+    for k in 1..options.iterations {
+        for &t in &repeated {
+            tests.push(t);
+            specs.push(runner::spec(
+                &options.cases[t],
+                k,
+                options.base_seed,
+                &options.policy,
             ));
         }
+    }
+    runner::run_all(&specs, options.jobs, |i, outcome| {
+        record(
+            options,
+            tests[i],
+            specs[i].seed,
+            outcome,
+            &mut tallies,
+            &mut display,
+        );
         display.draw(&tallies, started);
     });
     display.finish(&tallies, started);
@@ -92,6 +128,28 @@ pub fn run(options: &Options) -> anyhow::Result<usize> {
     print_table(options, &tallies, started.elapsed());
     keep_failure_logs(options, &tallies)?;
     Ok(tallies.iter().map(|t| t.failed.len()).sum())
+}
+
+/// Counts one run of test `t`, and says so at once if it failed.
+fn record(
+    options: &Options,
+    t: usize,
+    seed: Option<u64>,
+    outcome: &RunOutcome,
+    tallies: &mut [Stats],
+    display: &mut Display,
+) {
+    tallies[t].add(seed, outcome);
+    if !outcome.passed {
+        let seed = seed.map_or_else(String::new, |s| format!(" seed {s}"));
+        // The first line says what is wrong; the whole explanation is in the kept log.
+        let reason = failure_reason(outcome);
+        display.message(&format!(
+            "FAIL {}{seed}: {}",
+            options.cases[t].full_name,
+            reason.lines().next().unwrap_or("")
+        ));
+    }
 }
 
 fn print_table(options: &Options, tallies: &[Stats], elapsed: Duration) {
@@ -129,19 +187,21 @@ fn print_table(options: &Options, tallies: &[Stats], elapsed: Duration) {
     );
 }
 
-/// Replays each failing seed with `LAB_LOG=1` and keeps its output; prints the replay commands.
+/// Replays failing seeds with `LAB_LOG=1`, in parallel, and keeps each one's whole output up to
+/// the cap (the `--keep` first of each test); prints every failing seed's replay command, and
+/// where its log is and how to view it.
 fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()> {
-    const LOGS_PER_TEST: usize = 5;
+    let mut replays = Vec::new();
     for (case, t) in options.cases.iter().zip(tallies) {
-        for (seed, _) in t.failed.iter().take(LOGS_PER_TEST) {
+        let kept = options.keep.unwrap_or(usize::MAX);
+        for (seed, _) in t.failed.iter().take(kept) {
             std::fs::create_dir_all(&options.log_dir)?;
             let name = format!(
                 "{}-{}.log",
                 case.short_name,
                 seed.map_or_else(|| "run".to_string(), |s| s.to_string())
             );
-            let path = options.log_dir.join(name);
-            let replay = runner::run_one(&RunSpec {
+            replays.push(RunSpec {
                 case: case.clone(),
                 seed: *seed,
                 policy: runner::Policy {
@@ -151,39 +211,78 @@ fn keep_failure_logs(options: &Options, tallies: &[Stats]) -> anyhow::Result<()>
                         ("LAB_LOG".into(), "1".into()),
                         ("RUST_TEST_NOCAPTURE".into(), "1".into()),
                     ],
+                    log: Some(LogFile {
+                        path: options.log_dir.join(name),
+                        cap_bytes: options.log_cap,
+                    }),
                     ..options.policy.clone()
                 },
             });
-            std::fs::write(&path, &replay.output)?;
-            let verdict = if replay.passed {
-                if options.policy.seeded {
-                    "  (passed when replayed: the lab code is not deterministic; try LAB_CHECK_DETERMINISM=1)"
-                } else {
-                    "  (passed when rerun)"
-                }
-            } else {
-                ""
-            };
-            let columns = match logview::columns_needed(&replay.output) {
-                0 => String::new(),
-                n => format!(" -c {n}"),
-            };
-            println!(
-                "{}\n  log: {}{verdict}\n  view: cargo run -q -p tools --release --bin logs -- {}{columns}",
-                replay_command(&case.package, &case.full_name, *seed),
-                relative(&path),
-                relative(&path)
-            );
         }
-        if t.failed.len() > LOGS_PER_TEST {
-            println!(
-                "  ({} more failing seeds of {})",
-                t.failed.len() - LOGS_PER_TEST,
-                case.full_name
-            );
+    }
+    if !replays.is_empty() {
+        eprintln!(
+            "replaying {} failing seeds with LAB_LOG=1 to keep their logs ...",
+            replays.len()
+        );
+    }
+    let outcomes = runner::run_all(&replays, options.jobs, |_, _| {});
+    for (case, t) in options.cases.iter().zip(tallies) {
+        for (seed, _) in &t.failed {
+            let replay = replay_command(&case.package, &case.full_name, *seed);
+            let kept = (replays.iter().zip(&outcomes))
+                .find(|(r, _)| r.case.full_name == case.full_name && r.seed == *seed);
+            match kept {
+                Some((spec, outcome)) => println!("{replay}\n{}", kept_log(options, spec, outcome)),
+                None => println!(
+                    "{replay}\n  log: not kept (--keep {} per test)",
+                    kept_count(options)
+                ),
+            }
         }
     }
     Ok(())
+}
+
+fn kept_count(options: &Options) -> String {
+    options
+        .keep
+        .map_or_else(|| "all".to_string(), |k| k.to_string())
+}
+
+/// What the replay `spec` kept, and how to view it.
+fn kept_log(options: &Options, spec: &RunSpec, outcome: &RunOutcome) -> String {
+    let log = spec.policy.log.as_ref().expect("a replay keeps a log");
+    let path = relative(&log.path);
+    let verdict = match (outcome.passed, options.policy.seeded) {
+        (false, _) => "",
+        (true, true) => {
+            "  (passed when replayed: the lab code is not deterministic; try LAB_CHECK_DETERMINISM=1)"
+        }
+        (true, false) => "  (passed when rerun)",
+    };
+    let size = match &outcome.logged {
+        Some(Logged::Whole { bytes }) => format!("{}, whole", size(*bytes)),
+        Some(Logged::Cut { bytes }) => format!(
+            "cut at {} (--log-cap); the whole log: LAB_LOG=1 {} --nocapture > {path} 2>&1",
+            size(*bytes),
+            replay_command(&spec.case.package, &spec.case.full_name, spec.seed)
+        ),
+        Some(Logged::Failed(why)) => return format!("  log: {why}"),
+        None => "not written".to_string(),
+    };
+    let view = logview::view_options(&log.path);
+    format!(
+        "  log: {path} ({size}){verdict}\n  view: cargo run -q -p tools --release --bin logs -- {path}{view}"
+    )
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} bytes"),
+        1024..1048576 => format!("{:.0} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20)),
+    }
 }
 
 fn relative(path: &Path) -> String {
@@ -199,7 +298,8 @@ fn relative(path: &Path) -> String {
 /// and an overall bar, redrawn in place on a terminal; occasional plain lines otherwise.
 struct Display {
     names: Vec<String>,
-    total_per_test: u32,
+    /// Runs per test: the seeds asked for, or one for a test that ignores its seed.
+    totals: Vec<u32>,
     terminal: bool,
     drawn_lines: usize,
     last_plain: Instant,
@@ -209,7 +309,7 @@ impl Display {
     fn new(options: &Options) -> Display {
         Display {
             names: options.cases.iter().map(|c| c.full_name.clone()).collect(),
-            total_per_test: options.iterations,
+            totals: vec![options.iterations; options.cases.len()],
             terminal: std::io::stderr().is_terminal(),
             drawn_lines: 0,
             last_plain: Instant::now(),
@@ -234,7 +334,7 @@ impl Display {
 
     fn draw(&mut self, tallies: &[Stats], started: Instant) {
         let done: u32 = tallies.iter().map(|t| t.done).sum();
-        let total = self.total_per_test * tallies.len() as u32;
+        let total: u32 = self.totals.iter().sum();
         let failed: usize = tallies.iter().map(|t| t.failed.len()).sum();
         let elapsed = started.elapsed().as_secs_f64();
         let eta = if done > 0 {
@@ -252,10 +352,10 @@ impl Display {
         }
         self.clear(&mut err);
         let width = self.names.iter().map(String::len).max().unwrap_or(0);
-        for (name, t) in self.names.iter().zip(tallies) {
+        for ((name, t), &of) in self.names.iter().zip(tallies).zip(&self.totals) {
             let colour = if !t.failed.is_empty() {
                 "\x1b[31m"
-            } else if t.done == self.total_per_test {
+            } else if t.done == of {
                 "\x1b[32m"
             } else {
                 ""
@@ -264,7 +364,7 @@ impl Display {
                 err,
                 "{colour}{name:<width$}  {:>5}/{:<5} {:>4} failed\x1b[0m",
                 t.done,
-                self.total_per_test,
+                of,
                 t.failed.len()
             );
         }

@@ -34,12 +34,16 @@ fn logs(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start logs");
+    // Written while the output is read: a log larger than the pipes would block both sides.
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&stdin));
+    let output = child.wait_with_output().unwrap();
     // A viewer that refuses its input stops reading it: the rest is not delivered.
-    let written = child.stdin.take().unwrap().write_all(stdin);
-    if let Err(e) = written {
+    if let Err(e) = writer.join().unwrap() {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
     }
-    child.wait_with_output().unwrap()
+    output
 }
 
 fn stdout(output: &Output) -> String {
@@ -193,4 +197,98 @@ fn devices_directories_and_endless_lines_are_refused() {
         "logs: cannot show standard input: line 1 is longer than 16 MiB: this is not a \
          simulator log\n"
     );
+}
+
+/// The log command each lab page gives, on that lab's real output: every line a server logged
+/// lands in a column (none spans the width), and the header names the lab's servers.
+#[test]
+fn each_lab_page_s_log_command_puts_every_server_in_a_column() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (page, header) in [
+        ("docs/lab3-raft.md", "│ S2"),
+        ("docs/lab4-kvraft.md", "│ S4"),
+        ("docs/lab5-shardkv.md", "│ 102 S2"),
+    ] {
+        let text = std::fs::read_to_string(root.join(page)).unwrap();
+        let (package, test, args) = page_log_command(&text);
+        let log = real_log(&root, &package, &test);
+        let mut args: Vec<&str> = args.split_whitespace().collect();
+        args.extend(["--width", "400"]);
+        let out = logs(&args, &log);
+        let shown = stdout(&out);
+        assert!(
+            out.stderr.is_empty(),
+            "{page}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            shown.lines().any(|l| l.ends_with(header)),
+            "{page}: no header with {header}"
+        );
+        let events = String::from_utf8_lossy(&log)
+            .lines()
+            .filter(|l| tools::logview::parse::parse(l).is_some_and(|e| e.server.is_some()))
+            .count();
+        assert!(events > 0, "{page}: no server logged a line");
+        let across: Vec<&str> = shown
+            .lines()
+            .filter(|l| tools::logview::parse::parse(l).is_some_and(|e| e.server.is_some()))
+            .collect();
+        assert!(
+            across.is_empty(),
+            "{page}: lines not in a column: {across:?}"
+        );
+    }
+}
+
+/// The package, test and viewer arguments of the page's `LAB_LOG=1 ... | ... logs -- ARGS`.
+fn page_log_command(page: &str) -> (String, String, String) {
+    let lines: Vec<&str> = page.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("LAB_LOG=1 ") && l.ends_with("2>&1 \\"))
+        .expect("a LAB_LOG=1 command piped into the viewer");
+    let words: Vec<&str> = lines[at].split_whitespace().collect();
+    let package = words[words.iter().position(|w| *w == "-p").unwrap() + 1];
+    // `--exact <path>` or a name filter after `--release`.
+    let test = match words.iter().position(|w| *w == "--exact") {
+        Some(i) => words[i + 1].rsplit("::").next().unwrap(),
+        None => words[words.iter().position(|w| *w == "--release").unwrap() + 1],
+    };
+    let args = lines[at + 1]
+        .split_once("--bin logs --")
+        .expect("the next line runs the viewer")
+        .1;
+    (
+        package.to_string(),
+        test.to_string(),
+        args.trim().to_string(),
+    )
+}
+
+/// What `test` of `package` prints with `LAB_LOG=1` on seed 1, whole.
+fn real_log(root: &std::path::Path, package: &str, test: &str) -> Vec<u8> {
+    let cases = tools::runner::build_and_list(root, None, package, false).unwrap();
+    let case = cases.iter().find(|c| c.short_name == test).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.log");
+    let outcome = tools::runner::run_one(&tools::runner::RunSpec {
+        case: case.clone(),
+        seed: Some(1),
+        policy: tools::runner::Policy {
+            timeout: std::time::Duration::from_secs(120),
+            seeded: true,
+            env: vec![
+                ("LAB_LOG".into(), "1".into()),
+                ("RUST_TEST_NOCAPTURE".into(), "1".into()),
+            ],
+            log: Some(tools::runner::LogFile {
+                path: path.clone(),
+                cap_bytes: 64 << 20,
+            }),
+            ..Default::default()
+        },
+    });
+    assert!(outcome.passed, "{test}: {:?}", outcome.reason);
+    std::fs::read(path).unwrap()
 }

@@ -188,8 +188,12 @@ impl Builder {
         let outcome = this.try_run(body);
         if let Some(evidence) = &this.evidence {
             match &outcome {
-                Ok(reports) => evidence.passed(Some(reports.iter().map(|r| r.virtual_time).sum())),
-                Err(failure) => evidence.failed(Some(failure.virtual_time), &failure.message),
+                Ok(reports) => evidence
+                    .for_seed(reports[0].seed)
+                    .passed(Some(reports.iter().map(|r| r.virtual_time).sum())),
+                Err(failure) => evidence
+                    .for_seed(failure.seed)
+                    .failed(Some(failure.virtual_time), &failure.message),
             }
         }
         if let Err(failure) = outcome {
@@ -461,7 +465,8 @@ impl Builder {
                     "watchdog: no virtual progress for {:.0} s (the simulator thread is blocked)",
                     self.watchdog.as_secs_f64()
                 );
-                format!("{report}\n{}", evidence.failed_line(None, &why))
+                let line = evidence.for_seed(seed).failed_line(None, &why);
+                format!("{report}\n{line}")
             }
             None => report,
         }

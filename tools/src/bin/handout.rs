@@ -2,10 +2,12 @@
 //! instructor-only files left out) and checks that it builds; `--check` also verifies that every
 //! graded test of every lab fails on it, which `make test` runs.
 //!
-//! The build is what students run (each lab's release test binaries, and the tools), into the
-//! project's `target/copies` rather than the handout: the handout stays source only, ready to hand
-//! out, and the build shares its cache with the handout check and the grader's copies (see
-//! `runner::CopiesClaim`).
+//! The check compiles what students build (each lab's tests and the tools, in release mode) with
+//! `cargo check`, which finds every compile error without generating code, in a fraction of a
+//! build's time; it works in `copies/` of the project's target directory (`CARGO_TARGET_DIR` when
+//! set) rather than the handout, which stays source only, ready to hand out, and shares the
+//! dependencies with the handout check and the grader's copies (see `runner::CopiesClaim`).
+//! `--check` builds and runs the graded tests for real.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +29,7 @@ struct Args {
     /// edits), or that it never wrote; without it such files stop the handout, named.
     #[arg(long)]
     force: bool,
-    /// Do not build the handout after writing it.
+    /// Do not check that the handout compiles after writing it.
     #[arg(long)]
     no_build: bool,
     /// Write the handout under target/handout-check, build it, and fail unless every graded test
@@ -81,8 +83,8 @@ fn body() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds what students run, each lab's tests and the tools, in release mode as they do, into the
-/// project's `target/copies`.
+/// Compiles what students build, each lab's tests and the tools, in release mode as they do, in
+/// `copies/` of the project's target directory.
 fn build_as_students_do(root: &Path, manifest: &Manifest, handout: &Path) -> anyhow::Result<()> {
     let claim = tools::runner::CopiesClaim::new(root, handout)?;
     let target = claim.dir();
@@ -92,15 +94,15 @@ fn build_as_students_do(root: &Path, manifest: &Manifest, handout: &Path) -> any
         .iter()
         .flat_map(|lab| ["-p", lab.krate.as_str()]);
     let builds: [Vec<&str>; 2] = [
-        ["test", "--release", "--no-run"]
+        ["check", "--release", "--tests"]
             .into_iter()
             .chain(labs)
             .collect(),
-        vec!["build", "--release", "-p", "tools", "--bins"],
+        vec!["check", "--release", "-p", "tools", "--bins"],
     ];
     for args in builds {
         println!(
-            "building: cargo {} (into {})",
+            "checking: cargo {} (in {})",
             args.join(" "),
             target.display()
         );
@@ -111,10 +113,10 @@ fn build_as_students_do(root: &Path, manifest: &Manifest, handout: &Path) -> any
             .status()?;
         anyhow::ensure!(
             status.success(),
-            "the handout does not build (see the errors above)"
+            "the handout does not compile (see the errors above)"
         );
     }
-    println!("the handout builds");
+    println!("the handout compiles");
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tools::logview::color::Painter;
 use tools::logview::layout::{Layout, MIN_WIDTH};
-use tools::logview::{Filter, MAX_LINE_BYTES, Viewer};
+use tools::logview::{Filter, MAX_LINE_BYTES, Servers, Viewer};
 
 /// The width when neither `--width` nor `COLUMNS` gives one, as in dslogs.
 const DEFAULT_WIDTH: usize = 160;
@@ -31,9 +31,20 @@ const DEFAULT_WIDTH: usize = 160;
 struct Args {
     /// Log to read (standard input if absent)
     file: Option<PathBuf>,
-    /// Show servers S0 to S(N-1) in N columns; other lines span the width
+    /// Show servers S0 to S(N-1) in N columns (of each group, with groups); other lines span the
+    /// width
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     columns: Option<u16>,
+    /// Groups whose servers get columns, in order, and the only ones shown (e.g. ctlr,100,101
+    /// for servers named ctlr-S0 and server-100-S2); a file's groups are found without it
+    #[arg(
+        short,
+        long,
+        value_delimiter = ',',
+        value_name = "GROUPS",
+        requires = "columns"
+    )]
+    groups: Vec<String>,
     /// Show only these topics (comma-separated, e.g. VOTE,LEAD)
     #[arg(short, long, value_delimiter = ',', value_name = "TOPICS")]
     just: Vec<String>,
@@ -84,11 +95,18 @@ fn run(args: &Args) -> Result<()> {
         None => Box::new(io::stdin().lock()),
     };
     let painter = Painter::new(args.color());
+    let groups: Vec<String> = match (&args.file, args.groups.is_empty()) {
+        (_, false) => args.groups.iter().map(|g| g.trim().to_string()).collect(),
+        // A file can be read twice: its own groups, in order.
+        (Some(path), true) if args.columns.is_some() => Servers::of_file(path).groups,
+        _ => Vec::new(),
+    };
     let layout = match args.columns {
-        Some(n) => Layout::columns(n.into(), args.width(), painter),
+        Some(n) => Layout::grouped(&groups, n.into(), args.width(), painter),
         None => Layout::lines(args.width(), painter),
     };
-    let mut viewer = Viewer::new(layout, Filter::new(&args.just, &args.ignore));
+    let filter = Filter::new(&args.just, &args.ignore).groups(&args.groups);
+    let mut viewer = Viewer::new(layout, filter);
     let mut out = io::BufWriter::new(io::stdout().lock());
     viewer
         .run(input, MAX_LINE_BYTES, &mut out)

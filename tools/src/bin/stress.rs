@@ -13,7 +13,14 @@ use tools::manifest::{Manifest, find_root};
 use tools::{runner, stress};
 
 #[derive(Parser)]
-#[command(about = "Run many seeds of some tests in parallel; keep the logs of failing seeds")]
+#[command(
+    about = "Run many seeds of some tests in parallel; keep the logs of failing seeds",
+    after_help = "Every failing seed is replayed with LAB_LOG=1 and its whole log kept under \
+                  --logs, up to --log-cap MiB (a longer log is cut, and the command that gets it \
+                  whole is printed); --keep N keeps the logs of the first N failing seeds of \
+                  each test only. A test that does not take the seed it is given (a fixed-seed \
+                  check of bad input, a unit test) runs once."
+)]
 struct Args {
     /// The lab, by id (lab3) or crate (raft).
     lab: String,
@@ -34,6 +41,13 @@ struct Args {
     /// Where to keep the logs of failing seeds.
     #[arg(long, default_value = tools::tree::STRESS_LOGS)]
     logs: PathBuf,
+    /// Failing seeds per test whose logs are kept [default: every one].
+    #[arg(long, value_name = "N")]
+    keep: Option<usize>,
+    /// The largest log kept of one seed, in MiB; a longer log is cut there, with the command that
+    /// gets it whole (at least 1).
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = tools::cli::count)]
+    log_cap: u32,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +92,8 @@ fn body() -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
         log_dir: std::env::current_dir()?.join(&args.logs),
+        keep: args.keep,
+        log_cap: u64::from(args.log_cap) << 20,
     })?;
     Ok(tools::cli::status(failed == 0))
 }

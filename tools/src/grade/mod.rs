@@ -92,6 +92,7 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
             env: Vec::new(),
             limits: options.limits.clone(),
             require_evidence: true,
+            log: None,
         };
         let runs = options.runs.unwrap_or(lab.runs);
         for (part, name, points) in lab.graded_tests() {

@@ -140,10 +140,10 @@ pub fn student_makefile(manifest: &Manifest, files: &Files) -> String {
     s += "\n## Grade your work as the course will: each graded test on several seeds, a score table.\n\
           grade:\n\
           \t$(TOOL) grade -- $(LABS) $(if $(RUNS),--runs $(RUNS))\n\n\
-          ## Many seeds of some tests: make stress LAB=lab3 TESTS=3c N=500 [J=2].\n\
+          ## Many seeds of some tests: make stress LAB=lab3 TESTS=3c N=500 [J=2] [KEEP=<logs per test>] [LOG_CAP=<MiB per log>].\n\
           stress:\n\
-          \t@test -n \"$(LAB)\" || { echo \"usage: make stress LAB=<lab> [TESTS=<pattern>] [N=<seeds>] [J=<jobs>]\"; exit 2; }\n\
-          \t$(TOOL) stress -- $(LAB) $(TESTS) -n $(or $(N),100) $(if $(J),-j $(J))\n";
+          \t@test -n \"$(LAB)\" || { echo \"usage: make stress LAB=<lab> [TESTS=<pattern>] [N=<seeds>] [J=<jobs>] [KEEP=<logs per test>] [LOG_CAP=<MiB>]\"; exit 2; }\n\
+          \t$(TOOL) stress -- $(LAB) $(TESTS) -n $(or $(N),100) $(if $(J),-j $(J)) $(if $(KEEP),--keep $(KEEP)) $(if $(LOG_CAP),--log-cap $(LOG_CAP))\n";
     for t in &targets {
         let filter = t
             .filter

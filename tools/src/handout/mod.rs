@@ -154,6 +154,11 @@ mod tests {
             "instructor-only files are left out"
         );
         assert!(out.path().join(".cargo/config.toml").exists());
+        for tool in ["handout.rs", "gradescope.rs", "check-suite"] {
+            let path = out.path().join("tools/src/bin").join(tool);
+            assert!(!path.exists(), "the handout has the instructor's {tool}");
+        }
+        assert!(out.path().join("tools/src/bin/grade.rs").exists());
         let readme = std::fs::read_to_string(out.path().join("README.md")).unwrap();
         assert!(readme.contains("raft/src/raft.rs"));
         let makefile = std::fs::read_to_string(out.path().join("Makefile")).unwrap();

@@ -1,8 +1,9 @@
 //! Placing events on the screen: one line per event (wrapped, with a hanging indent), or one
-//! column per server with the time in a narrow left gutter.
+//! column per server with the time in a narrow left gutter, the servers of several groups side
+//! by side, group after group.
 
 use super::color::Painter;
-use super::parse::Event;
+use super::parse::{Event, Server};
 
 /// The narrowest output the viewer accepts; below it nothing useful fits.
 pub const MIN_WIDTH: usize = 40;
@@ -28,20 +29,57 @@ const MIN_CELL_WITH_TIME: usize = 20;
 const MIN_TEXT: usize = 8;
 
 /// Where and how events are drawn.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Layout {
     width: usize,
     columns: Option<Columns>,
     painter: Painter,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Columns {
-    count: usize,
+    /// The groups, in column order (`[""]`: the servers of one unnamed group, `S0`, `S1`, ...).
+    groups: Vec<String>,
+    /// Columns per group: servers `S0` to `S<per_group - 1>` of each.
+    per_group: usize,
     /// Characters in each column.
     cell: usize,
     /// Whether the time gutter fits.
     time: bool,
+}
+
+impl Columns {
+    fn count(&self) -> usize {
+        self.groups.len() * self.per_group
+    }
+
+    /// The column of `server`, if it has one.
+    fn of(&self, server: &Server) -> Option<usize> {
+        let group = self.groups.iter().position(|g| group_is(g, server.group))?;
+        (server.index < self.per_group).then_some(group * self.per_group + server.index)
+    }
+
+    /// The name of column `i`: `S2`, or with several groups `100 S2`.
+    fn name(&self, i: usize) -> String {
+        let (group, index) = (&self.groups[i / self.per_group], i % self.per_group);
+        match label(group) {
+            "" => format!("S{index}"),
+            label => format!("{label} S{index}"),
+        }
+    }
+}
+
+/// Whether `pick`, a group as a user names it (`100`, `ctlr`, `server-100`), is `group`.
+pub fn group_is(pick: &str, group: &str) -> bool {
+    pick == group
+        || group
+            .strip_suffix(pick)
+            .is_some_and(|rest| rest.ends_with('-'))
+}
+
+/// The short name of a group in a column's header: its last part (`server-100`: `100`).
+fn label(group: &str) -> &str {
+    group.rsplit('-').next().unwrap_or(group)
 }
 
 impl Layout {
@@ -56,8 +94,19 @@ impl Layout {
 
     /// One column for each of servers `S0`..`S<count-1>`.
     pub fn columns(count: usize, width: usize, painter: Painter) -> Layout {
+        Layout::grouped(&[String::new()], count, width, painter)
+    }
+
+    /// One column for each of servers `S0`..`S<per_group-1>` of each of `groups`, in order.
+    pub fn grouped(groups: &[String], per_group: usize, width: usize, painter: Painter) -> Layout {
         let width = width.max(MIN_WIDTH);
-        let count = count.max(1);
+        let per_group = per_group.max(1);
+        let groups = if groups.is_empty() {
+            vec![String::new()]
+        } else {
+            groups.to_vec()
+        };
+        let count = groups.len() * per_group;
         let rules = RULE_WIDTH * (count - 1);
         let cell = |gutter: usize| width.saturating_sub(gutter + rules) / count;
         let with_time = cell(TIME_WIDTH + RULE_WIDTH);
@@ -65,15 +114,25 @@ impl Layout {
         let cell = if time { with_time } else { cell(0) }.max(MIN_TEXT);
         Layout {
             width,
-            columns: Some(Columns { count, cell, time }),
+            columns: Some(Columns {
+                groups,
+                per_group,
+                cell,
+                time,
+            }),
             painter,
         }
     }
 
+    /// Whether the servers of `group` have columns.
+    pub fn has_group(&self, group: &str) -> bool {
+        (self.columns.as_ref()).is_some_and(|c| c.groups.iter().any(|g| group_is(g, group)))
+    }
+
     /// The row naming each column, in column mode.
     pub fn header(&self) -> Option<String> {
-        let columns = self.columns?;
-        let names: Vec<String> = (0..columns.count).map(|i| format!("S{i}")).collect();
+        let columns = self.columns.as_ref()?;
+        let names: Vec<String> = (0..columns.count()).map(|i| columns.name(i)).collect();
         let cells: Vec<&str> = names.iter().map(String::as_str).collect();
         Some(self.compose(columns, "", &cells, |_, name| self.painter.dim(name)))
     }
@@ -85,11 +144,12 @@ impl Layout {
 
     /// The rows that show one event.
     pub fn event(&self, event: &Event) -> Vec<String> {
-        let column = event
-            .server
-            .filter(|s| self.columns.is_some_and(|c| s.index < c.count));
-        match (self.columns, column) {
-            (Some(columns), Some(server)) => self.in_column(columns, server.index, event),
+        let columns = self.columns.as_ref();
+        let column = columns
+            .zip(event.server.as_ref())
+            .and_then(|(c, s)| c.of(s));
+        match (columns, column) {
+            (Some(columns), Some(column)) => self.in_column(columns, column, event),
             // Harness lines, and servers beyond the last column, span the whole width.
             _ => self.across(event),
         }
@@ -122,11 +182,11 @@ impl Layout {
     }
 
     /// The event's topic and text in its server's column; the other columns stay empty.
-    fn in_column(&self, columns: Columns, index: usize, event: &Event) -> Vec<String> {
+    fn in_column(&self, columns: &Columns, index: usize, event: &Event) -> Vec<String> {
         let text = format!("{} {}", event.topic, printable(event.text));
         let mut rows = Vec::new();
         for (i, piece) in wrap(&text, columns.cell).iter().enumerate() {
-            let mut cells = vec![""; columns.count];
+            let mut cells = vec![""; columns.count()];
             cells[index] = piece;
             let time = if i == 0 { event.time } else { "" };
             rows.push(self.compose(columns, time, &cells, |i, cell| {
@@ -144,7 +204,7 @@ impl Layout {
     /// as width and a row ends with its text.
     fn compose(
         &self,
-        columns: Columns,
+        columns: &Columns,
         time: &str,
         cells: &[&str],
         paint: impl Fn(usize, &str) -> String,
@@ -319,6 +379,39 @@ mod tests {
         );
         assert!(rows.iter().all(|r| r.chars().count() <= 100));
         assert!(layout.header().unwrap().starts_with("       │ S0 "));
+    }
+
+    #[test]
+    fn the_servers_of_several_groups_sit_group_after_group() {
+        let groups = ["ctlr".to_string(), "100".to_string()];
+        let layout = Layout::grouped(&groups, 2, 120, PLAIN);
+        let header = layout.header().unwrap();
+        let names: Vec<&str> = header
+            .split('│')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(names, ["ctlr S0", "ctlr S1", "100 S0", "100 S1"]);
+        let rows = layout.event(&event("000001 CONF server-100-S1 config 3"));
+        assert!(rows[0].ends_with("│ CONF config 3"), "{rows:?}");
+        let rows = layout.event(&event("000001 CONF ctlr-S1 join"));
+        assert_eq!(
+            rows[0].split('│').nth(2).unwrap().trim(),
+            "CONF join",
+            "{rows:?}"
+        );
+        // A group without columns, and a server past its group's columns, span the width.
+        assert_eq!(
+            layout.event(&event("000001 CONF server-101-S0 x")),
+            ["000001 CONF server-101-S0 x"]
+        );
+        assert_eq!(
+            layout.event(&event("000001 CONF server-100-S2 x")),
+            ["000001 CONF server-100-S2 x"]
+        );
+        assert!(layout.has_group("server-100") && !layout.has_group("server-101"));
+        assert!(group_is("100", "server-100") && group_is("server-100", "server-100"));
+        assert!(!group_is("00", "server-100") && !group_is("100", "server-1100"));
     }
 
     #[test]

@@ -19,21 +19,57 @@ use layout::Layout;
 /// on standard input) is refused instead of filling memory, since the viewer reads by lines.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
 
-/// How many columns a log needs: one more than the highest server index that logged a line (0 if
-/// none did), so that `S4`'s lines get a column even if `S3` never logged.
-pub fn columns_needed(log: &str) -> usize {
-    log.lines()
-        .filter_map(|line| parse::parse(line)?.server)
-        .map(|server| server.index + 1)
-        .max()
-        .unwrap_or(0)
+/// The servers a log's lines come from, as columns: its groups in order (the unnamed one first,
+/// then by name: `ctlr`, `server-100`, `server-101`), and one more column per group than the
+/// highest server index that logged a line (so that `S4` gets a column even if `S3` never
+/// logged). No groups if no server logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Servers {
+    pub groups: Vec<String>,
+    pub per_group: usize,
 }
 
-/// Which topics to show: `--just` keeps only its topics, `--ignore` then removes its own.
+impl Servers {
+    pub fn of<S: AsRef<str>>(lines: impl IntoIterator<Item = S>) -> Servers {
+        let mut groups = std::collections::BTreeSet::new();
+        let mut per_group = 0;
+        for line in lines {
+            if let Some(server) = parse::parse(line.as_ref()).and_then(|e| e.server) {
+                groups.insert(server.group.to_string());
+                per_group = per_group.max(server.index + 1);
+            }
+        }
+        Servers {
+            groups: groups.into_iter().collect(),
+            per_group,
+        }
+    }
+
+    /// Those of the log file at `path` (none if it cannot be read).
+    pub fn of_file(path: &std::path::Path) -> Servers {
+        match std::fs::File::open(path) {
+            Ok(file) => Servers::of(BufReader::new(file).lines().map_while(Result::ok)),
+            Err(_) => Servers::default(),
+        }
+    }
+}
+
+/// The viewer's options that give every server of the log file at `path` a column (` -c 5`), or
+/// nothing if no server logged. A file's groups are found by the viewer itself.
+pub fn view_options(path: &std::path::Path) -> String {
+    match Servers::of_file(path).per_group {
+        0 => String::new(),
+        n => format!(" -c {n}"),
+    }
+}
+
+/// Which lines to show: `--just` keeps only its topics, `--ignore` then removes its own, and
+/// `--groups` keeps the servers of its groups only (and lines from no server).
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     just: Option<Vec<String>>,
     ignore: Vec<String>,
+    groups: Option<Vec<String>>,
 }
 
 impl Filter {
@@ -49,7 +85,24 @@ impl Filter {
         Filter {
             just: (!just.is_empty()).then_some(just),
             ignore: topics(ignore),
+            groups: None,
         }
+    }
+
+    /// Shows only the servers of `groups` (as a user names them: `100`, `ctlr`).
+    pub fn groups(self, groups: &[String]) -> Filter {
+        Filter {
+            groups: (!groups.is_empty()).then(|| groups.to_vec()),
+            ..self
+        }
+    }
+
+    fn shows_event(&self, event: &parse::Event) -> bool {
+        let group_shown = |server: &parse::Server| {
+            (self.groups.as_ref())
+                .is_none_or(|picks| picks.iter().any(|p| layout::group_is(p, server.group)))
+        };
+        self.shows(event.topic) && event.server.as_ref().is_none_or(group_shown)
     }
 
     pub fn shows(&self, topic: &str) -> bool {
@@ -74,6 +127,8 @@ pub struct Viewer {
     layout: Layout,
     filter: Filter,
     last: Last,
+    /// Whether the hint about servers of groups without columns was given.
+    hinted: bool,
 }
 
 impl Viewer {
@@ -82,6 +137,7 @@ impl Viewer {
             layout,
             filter,
             last: Last::Nothing,
+            hinted: false,
         }
     }
 
@@ -89,8 +145,21 @@ impl Viewer {
     pub fn line(&mut self, line: &str, out: &mut impl Write) -> io::Result<()> {
         match parse::parse(line) {
             Some(event) => {
-                if !self.filter.shows(event.topic) {
+                if !self.filter.shows_event(&event) {
                     return Ok(());
+                }
+                if let Some(server) = &event.server
+                    && !server.group.is_empty()
+                    && self.layout.header().is_some()
+                    && !self.layout.has_group(server.group)
+                    && !std::mem::replace(&mut self.hinted, true)
+                {
+                    // On standard input the viewer cannot look ahead for the groups.
+                    eprintln!(
+                        "logs: {} is a server of group {}, which has no columns: -g names the \
+                         groups to show in columns, in order (e.g. -g ctlr,100,101,102)",
+                        server.name, server.group
+                    );
                 }
                 // The column names return after every stretch of other output: each test's
                 // events then start under a header.
@@ -231,6 +300,24 @@ mod tests {
         );
         let headers = out.lines().filter(|l| l.starts_with("S0 ")).count();
         assert_eq!(headers, 2, "{out}");
+    }
+
+    #[test]
+    fn picked_groups_alone_are_shown_and_a_log_names_its_groups_in_order() {
+        let log = "000001 CONF server-101-S2 a\n000002 CONF ctlr-S0 b\n000003 CONF server-100-S1 c\n\
+                   000004 TEST join [100]\n";
+        let servers = Servers::of(log.lines());
+        assert_eq!(servers.groups, ["ctlr", "server-100", "server-101"]);
+        assert_eq!(servers.per_group, 3);
+        let picks = strings(&["100"]);
+        let layout = Layout::grouped(&picks, 3, 60, Painter::new(false));
+        let filter = Filter::new(&[], &[]).groups(&picks);
+        let out = view(&mut Viewer::new(layout, filter), log.as_bytes());
+        assert!(
+            out.contains("CONF c") && out.contains("TEST     join [100]"),
+            "{out}"
+        );
+        assert!(!out.contains(" a") && !out.contains(" b"), "{out}");
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Recognising the simulator's log lines: `<ms> <TOPIC> <node> <text>` from a node,
 //! `<ms> <TOPIC> <text>` from outside any node (the test harness). Anything else is not a log line.
+//!
+//! A node is a server of a replica group: `S2` (a lab with one group), or `<group>-S2` where
+//! several groups share the network (`server-100-S2`, `ctlr-S0` in Lab 5).
 
 /// One log line, borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,10 +15,12 @@ pub struct Event<'a> {
     pub text: &'a str,
 }
 
-/// A node named `S<index>`: the index picks its column.
+/// A node named `S<index>` or `<group>-S<index>`: its group and index pick its column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Server<'a> {
     pub name: &'a str,
+    /// The group's name (`server-100`, `ctlr`), empty for a bare `S<index>`.
+    pub group: &'a str,
     pub index: usize,
 }
 
@@ -29,8 +34,8 @@ pub fn parse(line: &str) -> Option<Event<'_>> {
     let time = fields.next().filter(|t| is_time(t))?;
     let topic = fields.next().filter(|t| labrpc::is_log_topic(t))?;
     let rest = fields.next().unwrap_or("");
-    // A node-less line's text may start with anything, even a word like `T2`; only `S<digits>`
-    // is taken as a node, because that is how every lab names its servers.
+    // A node-less line's text may start with anything, even a word like `T2`; only `S<digits>`,
+    // alone or after a group name, is taken as a node, because that is how the labs name servers.
     let (first, after) = rest.split_once(' ').unwrap_or((rest, ""));
     let (server, text) = match server(first) {
         Some(server) => (Some(server), after),
@@ -49,13 +54,28 @@ fn is_time(field: &str) -> bool {
 }
 
 fn server(token: &str) -> Option<Server<'_>> {
-    let digits = token.strip_prefix('S')?;
+    let (group, digits) = match token.rsplit_once("-S") {
+        Some((group, digits)) if is_group(group) => (group, digits),
+        _ => ("", token.strip_prefix('S')?),
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     // An index too large for usize cannot be a real server; the token is then just text.
     let index = digits.parse().ok()?;
-    Some(Server { name: token, index })
+    Some(Server {
+        name: token,
+        group,
+        index,
+    })
+}
+
+/// A group name: letters, digits and dashes, starting with a letter or digit.
+fn is_group(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 #[cfg(test)]
@@ -71,6 +91,7 @@ mod tests {
             event.server,
             Some(Server {
                 name: "S1",
+                group: "",
                 index: 1
             })
         );
@@ -107,8 +128,30 @@ mod tests {
     }
 
     #[test]
+    fn servers_of_named_groups() {
+        let event = parse("001234 CONF server-101-S2 moves to configuration 3").unwrap();
+        let server = event.server.unwrap();
+        assert_eq!(
+            (server.name, server.group, server.index),
+            ("server-101-S2", "server-101", 2)
+        );
+        assert_eq!(event.text, "moves to configuration 3");
+        let server = parse("000010 INFO ctlr-S0 x").unwrap().server.unwrap();
+        assert_eq!((server.group, server.index), ("ctlr", 0));
+    }
+
+    #[test]
     fn node_like_words_that_are_not_servers() {
-        for text in ["S text", "Sx1 text", "s1 text", "S1x text"] {
+        for text in [
+            "S text",
+            "Sx1 text",
+            "s1 text",
+            "S1x text",
+            "-S1 text",
+            "a b-S1",
+            "x_y-S1 text",
+            "C7->server-100-S0 text",
+        ] {
             let line = format!("000010 INFO {text}");
             assert_eq!(parse(&line).unwrap().server, None, "{text}");
             assert_eq!(parse(&line).unwrap().text, text);

@@ -22,17 +22,18 @@ pub struct CopiesClaim {
     _lock: File,
 }
 
-/// The shared directory, relative to the project root.
-const COPIES: &str = "target/copies";
+/// The shared directory, inside the project's target directory.
+const COPIES: &str = "copies";
 /// Inside it: the lock, and the copy that was built there last.
 const LOCK: &str = "claim.lock";
 const LAST: &str = "last-copy";
 
 impl CopiesClaim {
-    /// Claims the project's `target/copies` for the copy at `copy`, waiting (with a word on
-    /// stderr) while another tool holds it.
+    /// Claims `copies/` in the project's target directory (`target/`, or `CARGO_TARGET_DIR`
+    /// when set, as Cargo does) for the copy at `copy`, waiting (with a word on stderr) while
+    /// another tool holds it.
     pub fn new(root: &Path, copy: &Path) -> anyhow::Result<CopiesClaim> {
-        CopiesClaim::at(&root.join(COPIES), copy)
+        CopiesClaim::at(&target_dir(root)?.join(COPIES), copy)
     }
 
     /// Claims the target directory `dir` (another than the project's, e.g. a root grader's area)
@@ -76,6 +77,15 @@ impl CopiesClaim {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// The project's target directory, where Cargo builds it: `CARGO_TARGET_DIR` if set (a relative
+/// one from the current directory, as Cargo reads it), else `target/` in the project.
+pub fn target_dir(root: &Path) -> anyhow::Result<PathBuf> {
+    Ok(match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => std::env::current_dir()?.join(dir),
+        _ => root.join("target"),
+    })
 }
 
 /// Sets the modification time of every regular file of the copy to now (opening anything else,

@@ -8,6 +8,7 @@
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,29 @@ pub struct Policy {
     /// check, on code they trust), a run with no evidence line passes on exit status 0 and
     /// libtest's result line, so tests that do not report (unit tests) can be run too.
     pub require_evidence: bool,
+    /// Write the run's whole output to this file, up to a cap (the stress runner's logs).
+    pub log: Option<LogFile>,
+}
+
+/// Where a run's whole output goes, and how much of it at most.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    pub path: PathBuf,
+    pub cap_bytes: u64,
+}
+
+/// What was written of a run's output to its [`LogFile`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logged {
+    Whole {
+        bytes: u64,
+    },
+    /// Stopped at the cap: the lines after it are missing.
+    Cut {
+        bytes: u64,
+    },
+    /// The file could not be written.
+    Failed(String),
 }
 
 /// How a run ended.
@@ -58,6 +82,11 @@ pub struct RunOutcome {
     pub wall: Duration,
     /// Virtual time, for simulated tests (from the harness's evidence line).
     pub virtual_time: Option<Duration>,
+    /// The seed the harness says the run used: a test that takes no seed from the environment
+    /// (one with a fixed seed, a unit test) names another, or none.
+    pub seed_used: Option<u64>,
+    /// What went to the policy's log file, if it has one.
+    pub logged: Option<Logged>,
 }
 
 /// How long the output pipes may stay open once the run's processes are killed.
@@ -109,6 +138,8 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
                 warnings: Vec::new(),
                 wall: Duration::ZERO,
                 virtual_time: None,
+                seed_used: None,
+                logged: None,
             };
         }
     };
@@ -118,6 +149,13 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
     }
     let names = vec![spec.case.full_name.clone(), spec.case.short_name.clone()];
     let watcher = Watcher::new(secret, names);
+    let mut log_error = None;
+    if let Some(log) = &policy.log {
+        match std::fs::File::create(&log.path) {
+            Ok(file) => watcher.log_to(file, log.cap_bytes),
+            Err(e) => log_error = Some(format!("cannot write {}: {e}", log.path.display())),
+        }
+    }
     let readers = [
         watcher.read(child.stdout.take().expect("piped stdout")),
         watcher.read(child.stderr.take().expect("piped stderr")),
@@ -162,6 +200,13 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
         warnings: seen.warnings.clone(),
         wall,
         virtual_time: virtual_ms.map(Duration::from_millis),
+        seed_used: seen.seed_used,
+        logged: match (&seen.log, log_error) {
+            (_, Some(e)) => Some(Logged::Failed(e)),
+            (Some(log), None) if log.cut => Some(Logged::Cut { bytes: log.bytes }),
+            (Some(log), None) => Some(Logged::Whole { bytes: log.bytes }),
+            (None, None) => None,
+        },
     }
 }
 

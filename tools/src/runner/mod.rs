@@ -19,7 +19,7 @@ pub use build::{
     find, run_within,
 };
 pub use copies::CopiesClaim;
-pub use exec::{Policy, RunOutcome, RunSpec, run_one};
+pub use exec::{LogFile, Logged, Policy, RunOutcome, RunSpec, run_one};
 pub use pool::{parallel_map, run_all};
 pub use process::{Limits, User, is_root};
 pub use progress::Progress;

@@ -3,16 +3,21 @@
 //! result line, and the simulator's warnings.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use labrpc::grading::{MARK, MAX_LINE};
+use labrpc::grading::MARK;
 
 /// Lines kept per run: enough for the failure message and the replay command.
 const KEPT_LINES: usize = 400;
 /// Bytes kept of one line in the tail; the rest of a longer line is dropped.
 const KEPT_LINE_BYTES: usize = 1000;
+/// Bytes of one line held while it is read: enough for an evidence line (at most
+/// `labrpc::grading::MAX_LINE`) and for a kept log's longest lines (a panic quoting two long
+/// values); the rest of a longer line is dropped.
+const HELD_LINE_BYTES: usize = 1 << 20;
 /// Simulator warnings kept per run.
 const KEPT_WARNINGS: usize = 5;
 /// How the simulator starts a warning for the student (a thread blocked in real time).
@@ -38,11 +43,41 @@ pub struct Seen {
     /// Lines that fell out of the tail.
     pub omitted: usize,
     pub verdict: Option<Verdict>,
+    /// The seed the harness says the run used (simulated tests).
+    pub seed_used: Option<u64>,
     /// libtest printed `test result: ok. 1 passed`.
     pub libtest_passed: bool,
     /// Rust's allocation-failure message (before it aborts the process).
     pub allocation_failed: bool,
     pub warnings: Vec<String>,
+    /// The whole output, as far as it was written to the run's log file (see [`Watcher::log_to`]).
+    pub log: Option<Log>,
+}
+
+/// A run's whole output, written to a file up to a cap.
+#[derive(Debug)]
+pub struct Log {
+    file: File,
+    cap: u64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Whether the cap cut it.
+    pub cut: bool,
+}
+
+impl Log {
+    /// Appends `line` unless the cap has been reached; a write error ends the log as cut.
+    fn write(&mut self, line: &str) {
+        if self.cut {
+            return;
+        }
+        let len = line.len() as u64 + 1;
+        if self.bytes + len > self.cap || writeln!(self.file, "{line}").is_err() {
+            self.cut = true;
+            return;
+        }
+        self.bytes += len;
+    }
 }
 
 impl Seen {
@@ -75,6 +110,16 @@ impl Watcher {
         })
     }
 
+    /// Also writes every line (but the evidence) to `file`, until `cap` bytes.
+    pub fn log_to(&self, file: File, cap: u64) {
+        self.seen().log = Some(Log {
+            file,
+            cap,
+            bytes: 0,
+            cut: false,
+        });
+    }
+
     /// Reads `pipe` to its end on a thread of its own.
     pub fn read(self: &Arc<Self>, pipe: impl Read + Send + 'static) -> JoinHandle<()> {
         let watcher = self.clone();
@@ -88,14 +133,18 @@ impl Watcher {
 
     fn line(&self, line: &str) {
         let mut seen = self.seen();
-        if let Some(verdict) = self.evidence(line) {
+        if let Some((verdict, seed)) = self.evidence(line) {
             // A failure is final; a pass only counts if nothing failed.
             if !matches!(seen.verdict, Some(Verdict::Failed { .. })) {
                 seen.verdict = Some(verdict);
+                seen.seed_used = seed;
             }
         }
         if line.contains(&self.secret) {
             return; // the secret stays out of the kept output
+        }
+        if let Some(log) = &mut seen.log {
+            log.write(line);
         }
         if line.starts_with("test result: ok. 1 passed;") {
             seen.libtest_passed = true;
@@ -116,8 +165,9 @@ impl Watcher {
         }
     }
 
-    /// The verdict in `line`, if it is an evidence line with this run's secret about this test.
-    fn evidence(&self, line: &str) -> Option<Verdict> {
+    /// The verdict in `line` and the seed it names, if it is an evidence line with this run's
+    /// secret about this test.
+    fn evidence(&self, line: &str) -> Option<(Verdict, Option<u64>)> {
         let mut fields = line.splitn(5, ' ');
         let (mark, secret, test, verdict) = (
             fields.next()?,
@@ -129,6 +179,13 @@ impl Watcher {
             return None;
         }
         let rest = fields.next().unwrap_or("");
+        let (seed, rest) = match rest.strip_prefix("seed=") {
+            Some(seeded) => {
+                let (seed, rest) = seeded.split_once(' ').unwrap_or((seeded, ""));
+                (seed.parse().ok(), rest)
+            }
+            None => (None, rest),
+        };
         let (virtual_ms, reason) = match rest.strip_prefix("virtual_ms=") {
             Some(timed) => {
                 let (ms, reason) = timed.split_once(' ').unwrap_or((timed, ""));
@@ -136,14 +193,15 @@ impl Watcher {
             }
             None => (None, rest),
         };
-        match verdict {
-            "passed" => Some(Verdict::Passed { virtual_ms }),
-            "failed" => Some(Verdict::Failed {
+        let verdict = match verdict {
+            "passed" => Verdict::Passed { virtual_ms },
+            "failed" => Verdict::Failed {
                 virtual_ms,
                 reason: labrpc::grading::unescape(reason.trim()),
-            }),
-            _ => None,
-        }
+            },
+            _ => return None,
+        };
+        Some((verdict, seed))
     }
 }
 
@@ -156,8 +214,8 @@ fn cut(line: &str, max: usize) -> &str {
     &line[..end]
 }
 
-/// Calls `f` on each line of `pipe` (lossily decoded), holding at most [`MAX_LINE`] bytes of
-/// any line in memory (enough for an evidence line), until the pipe ends or fails.
+/// Calls `f` on each line of `pipe` (lossily decoded), holding at most [`HELD_LINE_BYTES`] of
+/// any line in memory, until the pipe ends or fails.
 fn for_each_line(pipe: impl Read, mut f: impl FnMut(&str)) {
     let mut reader = BufReader::with_capacity(64 * 1024, pipe);
     let mut line = Vec::new();
@@ -170,7 +228,7 @@ fn for_each_line(pipe: impl Read, mut f: impl FnMut(&str)) {
         };
         let newline = buf.iter().position(|&b| b == b'\n');
         let chunk = &buf[..newline.unwrap_or(buf.len())];
-        let room = MAX_LINE.saturating_sub(line.len());
+        let room = HELD_LINE_BYTES.saturating_sub(line.len());
         line.extend_from_slice(&chunk[..chunk.len().min(room)]);
         let used = newline.map_or(buf.len(), |i| i + 1);
         reader.consume(used);
@@ -198,13 +256,14 @@ mod tests {
         w.line("labrpc-grader guess part::t_1 passed virtual_ms=5");
         w.line("labrpc-grader s3cret other_test passed");
         assert_eq!(w.seen().verdict, None);
-        w.line("labrpc-grader s3cret part::t_1 passed virtual_ms=5");
+        w.line("labrpc-grader s3cret part::t_1 passed seed=12 virtual_ms=5");
         assert_eq!(
             w.seen().verdict,
             Some(Verdict::Passed {
                 virtual_ms: Some(5)
             })
         );
+        assert_eq!(w.seen().seed_used, Some(12));
         w.line("labrpc-grader s3cret t_1 failed virtual_ms=7 expected one leader");
         w.line("labrpc-grader s3cret t_1 passed");
         assert_eq!(
@@ -230,6 +289,30 @@ mod tests {
         assert_eq!(seen.tail.len(), KEPT_LINES);
         assert_eq!(seen.omitted, 11);
         assert!(seen.tail.iter().all(|l| l.len() <= KEPT_LINE_BYTES));
+    }
+
+    #[test]
+    fn the_log_holds_every_line_but_the_evidence_until_its_cap() {
+        let w = watcher();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.log");
+        w.log_to(File::create(&path).unwrap(), 20);
+        for line in [
+            "000001 VOTE S0 a",
+            "labrpc-grader s3cret t_1 passed",
+            "b",
+            "cdefghij",
+            "d",
+        ] {
+            w.line(line);
+        }
+        // Whole lines, in order, until one does not fit: none after it.
+        let log = w.seen().log.as_ref().map(|l| (l.bytes, l.cut));
+        assert_eq!(log, Some((19, true)));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "000001 VOTE S0 a\nb\n"
+        );
     }
 
     #[test]

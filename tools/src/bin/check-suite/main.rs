@@ -11,7 +11,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tools::manifest::{Manifest, find_root};
-use tools::suite_check::{self, REQUIRED_PER_GRADING, Verdict};
+mod suite;
+
+use suite::{REQUIRED_PER_GRADING, Verdict};
 
 #[derive(Parser)]
 #[command(about = "Measure how often each lab's graded suite catches each curated bug")]
@@ -39,7 +41,7 @@ fn body() -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&root)?;
     let labs = manifest.select(&args.labs)?;
     let jobs = args.jobs.unwrap_or_else(tools::cli::default_jobs);
-    let verdicts = suite_check::check(
+    let verdicts = suite::check(
         &root,
         &manifest,
         &labs,
@@ -50,7 +52,7 @@ fn body() -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         !verdicts.is_empty(),
         "no bug files under {}/{}",
-        suite_check::DIR,
+        suite::DIR,
         args.only
             .as_ref()
             .map(|o| format!(" with `{o}` in their name"))

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use serde::Deserialize;
 
-use crate::manifest::{Lab, Manifest};
-use crate::runner::{self, Progress, RunOutcome, RunSpec, TestCase};
-use crate::tree;
+use tools::manifest::{Lab, Manifest};
+use tools::runner::{self, Progress, RunOutcome, RunSpec, TestCase};
+use tools::tree;
 
 pub const DIR: &str = "suite-check";
 
