@@ -84,11 +84,6 @@ fn requested() -> Option<Topics> {
     }
 }
 
-/// Whether the environment turns logging on.
-pub(crate) fn enabled() -> bool {
-    requested().is_some()
-}
-
 /// Turns logging on for this thread (the simulated run) when the environment asks for it.
 pub(crate) fn install() -> Option<tracing::subscriber::DefaultGuard> {
     let topics = requested()?;

@@ -29,9 +29,12 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// Sets the limit, or lowers it: a limit once set is never raised.
     pub fn set(&self, limit: Duration) {
         let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX).max(1);
-        self.limit.store(nanos, Ordering::Relaxed);
+        let _ = (self.limit).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+            (old == 0 || nanos < old).then_some(nanos)
+        });
     }
 
     pub fn limit(&self) -> Option<Duration> {

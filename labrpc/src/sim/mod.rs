@@ -309,7 +309,8 @@ impl Builder {
 
         let world = Rc::new(World::new(seed, record));
         let _installed = world::install(world.clone());
-        let _log = crate::log::install();
+        let log_guard = crate::log::install();
+        world.logging.set(log_guard.is_some());
         let watchdog = watchdog::Watchdog::start(
             world.heartbeat.clone(),
             self.watchdog,
@@ -533,12 +534,13 @@ async fn heartbeat() {
 /// than `limit` of real time in all (a `std::thread::sleep`, a blocking lock), the test fails,
 /// since virtual time stood still meanwhile and the speed it measured is not the code's. Not
 /// with logging on: writing the log into a pipe whose reader falls behind (a pager, the log
-/// viewer) blocks too, and the grader never logs. Outside a run it does nothing.
+/// viewer) blocks too, and the grader never logs. Whether logging is on is decided when the run
+/// starts, before lab code runs, and a later call can only lower the limit: lab code can neither
+/// turn the bound off nor raise it. Outside a run it does nothing.
 pub fn limit_real_blocking(limit: Duration) {
-    if crate::log::enabled() {
-        return;
-    }
-    if let Some(world) = world::current() {
+    if let Some(world) = world::current()
+        && !world.logging.get()
+    {
         world.blocking.set(limit);
     }
 }

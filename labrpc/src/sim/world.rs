@@ -41,6 +41,8 @@ pub(crate) struct World {
     clocks: RefCell<HashMap<Arc<str>, Skew>>,
     /// The real blocking the test allows, if it grades speed; the watchdog measures against it.
     pub blocking: Arc<Budget>,
+    /// Whether logging was on when the run started (before any lab code ran).
+    pub logging: Cell<bool>,
 }
 
 thread_local! {
@@ -66,6 +68,7 @@ impl World {
             clock_bounds: Cell::new(None),
             clocks: RefCell::new(HashMap::new()),
             blocking: Arc::default(),
+            logging: Cell::new(false),
         }
     }
 
