@@ -208,6 +208,7 @@ fn each_lab_page_s_log_command_puts_every_server_in_a_column() {
         ("docs/lab3-raft.md", "│ S2"),
         ("docs/lab4-kvraft.md", "│ S4"),
         ("docs/lab5-shardkv.md", "│ 102 S2"),
+        ("docs/lab6-dynamo.md", "│ S7"),
     ] {
         let text = std::fs::read_to_string(root.join(page)).unwrap();
         let (package, test, args) = page_log_command(&text);

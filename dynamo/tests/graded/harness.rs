@@ -52,13 +52,27 @@ impl Setup {
     }
 }
 
+/// Lab 6 for the test prologue: what usually keeps a test of the store from finishing.
+const LAB: tests::Lab = tests::Lab {
+    package: "dynamo",
+    hang_suspects: &[
+        "a coordinator that waits for a replica with no deadline: a replica that crashed or is \
+         cut off may never answer, and every request must end within QUORUM_TIMEOUT (1 s), with \
+         NotEnoughReplicas if the quorum was not reached",
+        "a clerk that keeps retrying one node: it must move on to its other nodes, and return \
+         NoCoordinator once none can be reached",
+        "a lock (the store, the hints) held across an .await, which stops every handler and the \
+         handoff task of that node",
+    ],
+};
+
 /// Runs one graded test on a fresh cluster.
 pub fn run<F, Fut>(setup: Setup, test: F)
 where
     F: Fn(Cluster) -> Fut,
     Fut: Future<Output = ()>,
 {
-    tests::run("dynamo", |name| test(Cluster::new(name, setup)));
+    tests::run(&LAB, |name| test(Cluster::new(name, setup)));
 }
 
 /// A node of the store as the group runs it.
