@@ -106,8 +106,8 @@ fn forged_output_changes_neither_the_grade_nor_the_reason() {
     assert_eq!(
         why,
         [
-            "assertion `left == right` failed: the service gave the wrong answer",
-            "assertion `left == right` failed: the service forgot its answer",
+            "assertion `left == right` failed: the service gave the wrong answer\n  left: 41\n right: 42",
+            "assertion `left == right` failed: the service forgot its answer\n  left: 41\n right: 42",
             "the service gave the wrong answer",
         ]
     );
