@@ -8,6 +8,7 @@
 //!   [`dlog!`] writes debug lines for the log viewer.
 //! - [`grading`] is the harness's side of the grader's completion evidence.
 //! - [`unix`] serves the same [`Server`]s to other processes over a Unix socket (Lab 1's transport).
+//! - [`view`] draws a simulated run as an HTML file; lab code annotates its state with [`state!`].
 //!
 //! See `docs/labrpc.md` for how the network behaves and the rules lab code must follow.
 
@@ -22,6 +23,7 @@ pub mod rand;
 mod server;
 pub mod sim;
 pub mod unix;
+pub mod view;
 
 pub use error::RpcError;
 pub use log::is_log_topic;

@@ -4,14 +4,17 @@
 //! Off by default, so tests stay fast. `LAB_LOG=1` (or `all`) turns every topic on;
 //! `LAB_LOG=VOTE,LEAD` selects topics; `RUST_LOG` set to anything also turns everything on.
 //! Lines go through the test's captured output, so `cargo test` shows them for failing tests only,
-//! and `-- --nocapture` streams them.
+//! and `-- --nocapture` streams them. A run that records its view also keeps every line, all
+//! topics, whether printed or not.
 
 use std::fmt::Write as _;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::{FormatEvent, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatFields};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
 /// Logs one debug line under a topic: `dlog!(VOTE, "granted vote to S{}", candidate)`.
@@ -70,7 +73,7 @@ enum Topics {
     Only(Vec<String>),
 }
 
-fn requested() -> Option<Topics> {
+pub(crate) fn requested() -> Option<Topics> {
     let lab = std::env::var("LAB_LOG")
         .ok()
         .filter(|v| !v.is_empty() && v != "0");
@@ -84,15 +87,36 @@ fn requested() -> Option<Topics> {
     }
 }
 
-/// Turns logging on for this thread (the simulated run) when the environment asks for it.
-pub(crate) fn install() -> Option<tracing::subscriber::DefaultGuard> {
-    let topics = requested()?;
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(tracing_subscriber::fmt::TestWriter::new())
-        .event_format(LabFormat { topics })
-        .finish();
+/// Turns logging on for this thread (the simulated run): printed when the environment asks for it
+/// and `print` allows, kept in the run's view when `keep`.
+pub(crate) fn install(print: bool, keep: bool) -> Option<tracing::subscriber::DefaultGuard> {
+    let topics = requested().filter(|_| print);
+    if topics.is_none() && !keep {
+        return None;
+    }
+    let printer = topics.map(|topics| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(tracing_subscriber::fmt::TestWriter::new())
+            .event_format(LabFormat { topics })
+    });
+    let subscriber = tracing_subscriber::registry()
+        .with(LevelFilter::DEBUG)
+        .with(printer)
+        .with(keep.then_some(Keep));
     Some(tracing::subscriber::set_default(subscriber))
+}
+
+/// Keeps every line in the run's view recording.
+struct Keep;
+
+impl<S: Subscriber> Layer<S> for Keep {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let fields = Fields::of(event);
+        let node = crate::sim::current_node_name();
+        crate::sim::world::record(|r, at| {
+            r.log(at, node.as_deref(), &fields.topic, &fields.message)
+        });
+    }
 }
 
 struct LabFormat {
@@ -103,6 +127,18 @@ struct LabFormat {
 struct Fields {
     topic: String,
     message: String,
+}
+
+impl Fields {
+    /// The event's topic (its level's first four letters when it has none) and message.
+    fn of(event: &Event<'_>) -> Fields {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if fields.topic.is_empty() {
+            fields.topic = event.metadata().level().as_str().chars().take(4).collect();
+        }
+        fields
+    }
 }
 
 impl Visit for Fields {
@@ -140,11 +176,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> std::fmt::Result {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        if fields.topic.is_empty() {
-            fields.topic = event.metadata().level().as_str().chars().take(4).collect();
-        }
+        let fields = Fields::of(event);
         if let Topics::Only(list) = &self.topics
             && !list.contains(&fields.topic)
         {

@@ -32,6 +32,7 @@ use crate::error::RpcError;
 use crate::server::{Dispatched, Server};
 use crate::sim::trace::{Event, Record};
 use crate::sim::{self, world};
+use crate::view;
 
 /// The simulated network: ends, servers, the wiring between them, and the fault knobs.
 #[derive(Clone)]
@@ -82,6 +83,8 @@ pub struct ClientEnd {
 
 /// What the network decided for a request at the moment it was sent.
 struct Admitted {
+    /// The trace number of the request's send.
+    call: u64,
     end: usize,
     end_name: Arc<str>,
     target: Arc<str>,
@@ -135,16 +138,19 @@ impl Network {
     /// Reliable (`true`, the default) or lossy and slow (`false`).
     pub fn set_reliable(&self, reliable: bool) {
         self.inner.state.lock().unwrap().reliable = reliable;
+        world::record(|r, at| r.mode(at, "unreliable", !reliable));
     }
 
     /// Calls to unreachable servers take up to 7 s to fail instead of up to 100 ms.
     pub fn set_long_delays(&self, long_delays: bool) {
         self.inner.state.lock().unwrap().long_delays = long_delays;
+        world::record(|r, at| r.mode(at, "long delays", long_delays));
     }
 
     /// Hold 2/3 of the replies back for 200-2199 ms.
     pub fn set_long_reordering(&self, long_reordering: bool) {
         self.inner.state.lock().unwrap().long_reordering = long_reordering;
+        world::record(|r, at| r.mode(at, "long reordering", long_reordering));
     }
 
     /// Every message (request and reply) takes a seeded latency drawn uniformly from
@@ -175,6 +181,8 @@ impl Network {
             server: None,
         });
         st.end_ids.insert(name.to_string(), id);
+        let node = sim::current_node_name();
+        world::record(|r, _| r.end_made(name, node.as_deref()));
         ClientEnd {
             net: self.inner.clone(),
             id,
@@ -185,11 +193,13 @@ impl Network {
     pub fn delete_end(&self, name: &str) {
         let mut st = self.inner.state.lock().unwrap();
         let id = st.end_id(name);
+        let target = st.target_name(id);
         let slot = &mut st.ends[id];
         slot.deleted = true;
         slot.enabled = false;
         slot.server = None;
         drop(st);
+        world::record(|r, at| r.link(at, name, target.as_deref(), false));
         self.inner.liveness.notify_waiters();
     }
 
@@ -197,9 +207,13 @@ impl Network {
     pub fn connect(&self, end: &str, server: &str) {
         let mut st = self.inner.state.lock().unwrap();
         let id = st.end_id(end);
-        let server = st.server_id(server);
-        st.ends[id].server = Some(server);
+        let server_id = st.server_id(server);
+        st.ends[id].server = Some(server_id);
+        let enabled = st.ends[id].enabled;
         drop(st);
+        if enabled {
+            world::record(|r, at| r.link(at, end, Some(server), true));
+        }
         self.inner.liveness.notify_waiters();
     }
 
@@ -208,7 +222,9 @@ impl Network {
         let mut st = self.inner.state.lock().unwrap();
         let id = st.end_id(end);
         st.ends[id].enabled = enabled && !st.ends[id].deleted;
+        let (up, target) = (st.ends[id].enabled, st.target_name(id));
         drop(st);
+        world::record(|r, at| r.link(at, end, target.as_deref(), up));
         self.inner.liveness.notify_waiters();
     }
 
@@ -218,6 +234,7 @@ impl Network {
         let id = st.server_id(name);
         st.servers[id].server = Some(server);
         drop(st);
+        world::record(|r, _| r.server_added(name));
         self.inner.liveness.notify_waiters();
     }
 
@@ -253,6 +270,11 @@ impl Network {
 }
 
 impl State {
+    /// The name of the server end `id` is connected to, if any.
+    fn target_name(&self, id: usize) -> Option<Arc<str>> {
+        self.ends[id].server.map(|s| self.servers[s].name.clone())
+    }
+
     fn end_id(&self, name: &str) -> usize {
         *self
             .end_ids
@@ -285,13 +307,14 @@ impl ClientEnd {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
+        let payload = view::payload(args);
         let args = codec::encode(args).map_err(|e| {
             programming_error(RpcError::Codec {
                 method: method.to_string(),
                 detail: format!("cannot encode the arguments: {e}"),
             })
         })?;
-        let reply = self.send(method, args).await?;
+        let reply = self.send(method, args, payload.as_deref()).await?;
         codec::decode(&reply).map_err(|e| {
             programming_error(RpcError::Codec {
                 method: method.to_string(),
@@ -303,7 +326,12 @@ impl ClientEnd {
         })
     }
 
-    async fn send(&self, method: &str, args: Vec<u8>) -> Result<Vec<u8>, RpcError> {
+    async fn send(
+        &self,
+        method: &str,
+        args: Vec<u8>,
+        payload: Option<&str>,
+    ) -> Result<Vec<u8>, RpcError> {
         let net = &self.net;
         let admitted = {
             let st = net.state.lock().unwrap();
@@ -312,20 +340,23 @@ impl ClientEnd {
                 .fetch_add(args.len() as u64, Ordering::Relaxed);
             let slot = &st.ends[self.id];
             let target = slot.server.map(|s| &st.servers[s]);
-            trace(
-                Event::Send,
-                self.id,
-                &slot.name,
-                target.map_or("", |t| &t.name),
+            let call = world::trace(&Record {
+                event: Event::Send,
+                call: 0,
+                end: self.id as u64,
+                end_name: &slot.name,
+                target: target.map_or("", |t| &t.name),
                 method,
-                args.len(),
-            );
+                len: args.len(),
+                payload,
+            });
             match (
                 slot.enabled,
                 slot.server,
                 target.and_then(|t| t.server.clone()),
             ) {
                 (true, Some(server_id), Some(server)) => Ok(Admitted {
+                    call,
                     end: self.id,
                     end_name: slot.name.clone(),
                     target: st.servers[server_id].name.clone(),
@@ -335,15 +366,15 @@ impl ClientEnd {
                     long_reordering: st.long_reordering,
                     latency: st.latency,
                 }),
-                _ => Err((slot.name.clone(), st.long_delays)),
+                _ => Err((call, slot.name.clone(), st.long_delays)),
             }
         };
         match admitted {
-            Err((end_name, long_delays)) => {
+            Err((call, end_name, long_delays)) => {
                 // Unreachable: fail after a delay, as a real timeout would.
                 let ms = net.random(if long_delays { 7000 } else { 100 });
                 sleep(Duration::from_millis(ms)).await;
-                trace(Event::Unreachable, self.id, &end_name, "", method, 0);
+                trace(Event::Unreachable, call, self.id, &end_name, "", method, 0);
                 Err(RpcError::Unavailable)
             }
             Ok(req) => net.clone().deliver(req, method.into(), args).await,
@@ -383,7 +414,17 @@ impl Inner {
         method: Arc<str>,
         args: Vec<u8>,
     ) -> Result<Vec<u8>, RpcError> {
-        let ev = |event, len| trace(event, req.end, &req.end_name, &req.target, &method, len);
+        let ev = |event, len| {
+            trace(
+                event,
+                req.call,
+                req.end,
+                &req.end_name,
+                &req.target,
+                &method,
+                len,
+            )
+        };
         let delay = self.travel_time(!req.reliable, req.latency);
         if !req.reliable && self.random(1000) < 100 {
             sleep(delay).await;
@@ -391,11 +432,12 @@ impl Inner {
             return Err(RpcError::Unavailable);
         }
         let arrived = {
-            let (end, end_name, target) = (req.end, req.end_name.clone(), req.target.clone());
-            let (method, len) = (method.clone(), args.len());
-            move || trace(Event::Dispatch, end, &end_name, &target, &method, len)
+            let (call, end, end_name) = (req.call, req.end, req.end_name.clone());
+            let (target, method, len) = (req.target.clone(), method.clone(), args.len());
+            move || trace(Event::Dispatch, call, end, &end_name, &target, &method, len)
         };
-        let mut handler = match req.server.dispatch(&method, args, delay, arrived) {
+        let call = view::recording().then_some(req.call);
+        let mut handler = match req.server.dispatch(&method, args, delay, arrived, call) {
             Dispatched::Failed(e) => return Err(programming_error(e)),
             Dispatched::Running(task) => task,
         };
@@ -458,14 +500,24 @@ impl Inner {
     }
 }
 
-fn trace(event: Event, end: usize, end_name: &str, target: &str, method: &str, len: usize) {
+fn trace(
+    event: Event,
+    call: u64,
+    end: usize,
+    end_name: &str,
+    target: &str,
+    method: &str,
+    len: usize,
+) {
     world::trace(&Record {
         event,
+        call,
         end: end as u64,
         end_name,
         target,
         method,
         len,
+        payload: None,
     });
 }
 

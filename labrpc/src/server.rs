@@ -14,8 +14,10 @@ use crate::codec;
 use crate::error::RpcError;
 use crate::sim::{self, Node};
 
-/// A type-erased handler: undecoded arguments in, encoded reply out.
-type Handler = dyn Fn(Vec<u8>) -> BoxFuture<'static, Result<Vec<u8>, RpcError>> + Send + Sync;
+/// A type-erased handler: undecoded arguments in, encoded reply out. The call's trace number is
+/// given while the run records its view, which then shows the reply.
+type Handler =
+    dyn Fn(Vec<u8>, Option<u64>) -> BoxFuture<'static, Result<Vec<u8>, RpcError>> + Send + Sync;
 
 /// A named group of RPC handlers sharing a state, e.g. the service `"Raft"` with the methods
 /// `"RequestVote"` and `"AppendEntries"`, reached as `"Raft.RequestVote"`.
@@ -61,7 +63,9 @@ impl<S: Clone + Send + Sync + 'static> Service<S> {
     {
         let full: Arc<str> = format!("{}.{method}", self.name).into();
         let state = self.state.clone();
-        let erased = move |bytes: Vec<u8>| -> BoxFuture<'static, Result<Vec<u8>, RpcError>> {
+        let erased = move |bytes: Vec<u8>,
+                           call: Option<u64>|
+              -> BoxFuture<'static, Result<Vec<u8>, RpcError>> {
             let full = full.clone();
             match codec::decode::<A>(&bytes) {
                 Err(e) => Box::pin(std::future::ready(Err(RpcError::Codec {
@@ -75,6 +79,9 @@ impl<S: Clone + Send + Sync + 'static> Service<S> {
                     let reply = handler(state.clone(), args);
                     Box::pin(async move {
                         let reply = reply.await;
+                        if let Some(call) = call {
+                            crate::view::replied(call, &reply);
+                        }
                         codec::encode(&reply).map_err(|e| RpcError::Codec {
                             method: full.to_string(),
                             detail: format!("the handler's reply cannot be encoded: {e}"),
@@ -160,6 +167,7 @@ impl Server {
         args: Vec<u8>,
         delay: Duration,
         arrived: impl FnOnce() + Send + 'static,
+        call: Option<u64>,
     ) -> Dispatched {
         let handler = self.inner.methods.lock().unwrap().get(method).cloned();
         let Some(handler) = handler else {
@@ -181,7 +189,7 @@ impl Server {
             }
             arrived();
             inner.count.fetch_add(1, Ordering::Relaxed);
-            handler(args).await
+            handler(args, call).await
         };
         let task = sim::spawn_on(self.inner.node.as_ref().map(Node::inner), running);
         Dispatched::Running(task)

@@ -188,6 +188,45 @@ pub(crate) struct State {
     pub election_deadline: Instant,
 }
 
+/// The locked state. Releasing it shows the run view the peer's state, so every change made
+/// under the lock appears there (a value equal to the last one adds nothing).
+pub(crate) struct Locked<'a>(MutexGuard<'a, State>);
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.0
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let st = &self.0;
+        let role = match st.role {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        };
+        let snapshot = match st.log.base() {
+            0 => String::new(),
+            base => format!(" snapshot {base}"),
+        };
+        labrpc::state!(
+            RAFT,
+            "T{} {role} commit {} last {}{snapshot}",
+            st.term,
+            st.commit_index,
+            st.log.last_index()
+        );
+    }
+}
+
 /// A message a leader sends to bring one follower up to date.
 enum Replication {
     Append(AppendEntriesArgs),
@@ -343,8 +382,8 @@ impl Raft {
     }
 
     // BEGIN SOLUTION
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.peer.state.lock().unwrap()
+    pub(crate) fn lock(&self) -> Locked<'_> {
+        Locked(self.peer.state.lock().unwrap())
     }
 
     pub(crate) fn majority(&self) -> usize {
@@ -642,6 +681,8 @@ impl Raft {
     // STUB: async fn ticker(self) {
     // STUB:     while !self.killed() {
     // STUB:         // Your code here (3A): check whether a leader election should be started.
+    // STUB:         // Whenever your state changes, show it in the run view (docs/labrpc.md):
+    // STUB:         //     labrpc::state!(RAFT, "T{} {:?} commit {}", term, role, commit_index);
     // STUB:
     // STUB:         // Pause for a random amount of time between 50 and 350 milliseconds.
     // STUB:         let ms = labrpc::rand::random_range(50..350);

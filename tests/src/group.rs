@@ -15,6 +15,9 @@
 //! let clerk = group.make_clerk_ends(&group.all());
 //! ```
 //!
+//! What the group does to its servers is also noted on the run view (`labrpc::view`), once for
+//! every lab: shutdowns, starts, links cut and restored, partitions.
+//!
 //! Names are readable in logs and in the network trace that `LAB_CHECK_DETERMINISM` compares: the
 //! servers of a group with prefix `server-100-` are `server-100-S0`, `server-100-S1`, ...; the
 //! end from S2's third instance to S0 is `S2->S0#3`; a clerk's ends are `C7->S0`, `C7->S1`, ...
@@ -23,7 +26,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use labrpc::{ClientEnd, Network, Node, Persister, Server};
+use labrpc::{ClientEnd, Network, Node, Persister, Server, view};
 
 /// A server of a replicated service, as the group starts and stops it: implemented by each lab's
 /// harness on its own server type.
@@ -180,7 +183,7 @@ impl<S: Replica> Group<S> {
     /// the dead instance cannot change what the next one starts from, then killed and every task
     /// of its machine aborted.
     pub fn shutdown_server(&self, i: usize) {
-        self.disconnect(i, &self.all());
+        self.set_links(i, &self.all(), false);
         self.inner.net.delete_server(&self.server_name(i));
         let running = {
             let mut st = self.lock();
@@ -188,6 +191,7 @@ impl<S: Replica> Group<S> {
             st.servers[i].take()
         };
         if let Some(running) = running {
+            view::note("crash", || format!("shut down {}", self.server_name(i)));
             running.enter(|s| s.kill());
             running.node.crash();
         }
@@ -219,6 +223,7 @@ impl<S: Replica> Group<S> {
             st.saved[i] = st.saved[i].copy();
             (ends, st.saved[i].clone())
         };
+        view::note("start", || format!("start {}", self.server_name(i)));
         let node = Node::new(&self.server_name(i));
         let (service, server) = node.enter(|| {
             let service = (self.inner.start)(ends, i, persister);
@@ -232,12 +237,24 @@ impl<S: Replica> Group<S> {
 
     /// Enables the links between server `i` and each server of `to`, in both directions.
     pub fn connect(&self, i: usize, to: &[usize]) {
+        view::note("connect", || {
+            format!("connect {} to {}", self.server_name(i), self.names(to))
+        });
         self.set_links(i, to, true);
     }
 
     /// Disables the links between server `i` and each server of `from`, in both directions.
     pub fn disconnect(&self, i: usize, from: &[usize]) {
+        view::note("disconnect", || {
+            format!("cut {} off from {}", self.server_name(i), self.names(from))
+        });
         self.set_links(i, from, false);
+    }
+
+    /// `S0 S2`, for notes.
+    fn names(&self, servers: &[usize]) -> String {
+        let names: Vec<String> = servers.iter().map(|&j| self.server_name(j)).collect();
+        names.join(" ")
     }
 
     fn set_links(&self, i: usize, others: &[usize], enabled: bool) {
@@ -253,25 +270,32 @@ impl<S: Replica> Group<S> {
 
     /// Every server can reach every other (clerks' links are not touched).
     pub fn connect_all(&self) {
+        view::note("connect", || {
+            format!("connect all of {}", self.names(&self.all()))
+        });
         let all = self.all();
         for i in 0..self.inner.n {
-            self.connect(i, &all);
+            self.set_links(i, &all, true);
         }
     }
 
     /// Splits the servers into `sides` that cannot reach each other, each fully connected inside;
     /// a server on no side is cut off from everyone. Clerks' links are not touched.
     pub fn partition(&self, sides: &[&[usize]]) {
+        view::note("partition", || {
+            let sides: Vec<String> = sides.iter().map(|side| self.names(side)).collect();
+            format!("partition {}", sides.join(" | "))
+        });
         let all = self.all();
         for i in 0..self.inner.n {
             match sides.iter().find(|side| side.contains(&i)) {
                 Some(side) => {
                     let others: Vec<usize> =
                         all.iter().copied().filter(|j| !side.contains(j)).collect();
-                    self.disconnect(i, &others);
-                    self.connect(i, side);
+                    self.set_links(i, &others, false);
+                    self.set_links(i, side, true);
                 }
-                None => self.disconnect(i, &all),
+                None => self.set_links(i, &all, false),
             }
         }
     }
@@ -308,6 +332,7 @@ impl<S: Replica> Group<S> {
             "" => "a server".to_string(),
             prefix => format!("a server of {prefix}"),
         };
+        view::note("check", || format!("sizes of what {who} persisted"));
         match maxraftstate {
             Some(max) => {
                 let size = self.log_size();

@@ -14,6 +14,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use labrpc::view;
+
 use crate::lincheck::kv::{KvInput, KvModel, KvOutput};
 use crate::lincheck::{self, CheckResult, History, Recorder, Span};
 
@@ -31,14 +33,17 @@ impl KvLog {
     /// Runs `op`, a clerk's `get(key)`, recording it for `client`.
     pub async fn get(&self, client: usize, key: &str, op: impl Future<Output = String>) -> String {
         let pending = self.recorder.invoke(client, KvInput::get(key));
-        let value = op.await;
+        let shown = view::begin_op(client, || format!("Get({})", short(key)));
+        let value = shown.scope(op).await;
+        shown.end(|| short(&value));
         pending.complete(KvOutput::new(&value));
         value
     }
 
     /// Runs `op`, a clerk's `put(key, value)`, recording it for `client`.
     pub async fn put(&self, client: usize, key: &str, value: &str, op: impl Future<Output = ()>) {
-        self.write(client, KvInput::put(key, value), op).await
+        let text = || format!("Put({}, {})", short(key), short(value));
+        self.write(client, KvInput::put(key, value), text, op).await
     }
 
     /// Runs `op`, a clerk's `append(key, value)` that returns nothing (Labs 4 and 5).
@@ -49,13 +54,24 @@ impl KvLog {
         value: &str,
         op: impl Future<Output = ()>,
     ) {
-        self.write(client, KvInput::append(key, value), op).await
+        let text = || format!("Append({}, {})", short(key), short(value));
+        self.write(client, KvInput::append(key, value), text, op)
+            .await
     }
 
-    /// Runs `op`, a write that returns nothing, recording it for `client` as `input`.
-    async fn write(&self, client: usize, input: KvInput, op: impl Future<Output = ()>) {
+    /// Runs `op`, a write that returns nothing, recording it for `client` as `input` (and for the
+    /// run view as `text`).
+    async fn write(
+        &self,
+        client: usize,
+        input: KvInput,
+        text: impl FnOnce() -> String,
+        op: impl Future<Output = ()>,
+    ) {
         let pending = self.recorder.invoke(client, input);
-        op.await;
+        let shown = view::begin_op(client, text);
+        shown.scope(op).await;
+        shown.end(|| "ok".to_string());
         pending.complete(KvOutput::default());
     }
 
@@ -70,7 +86,11 @@ impl KvLog {
         let pending = self
             .recorder
             .invoke(client, KvInput::append_returning_old(key, value));
-        let old = op.await;
+        let shown = view::begin_op(client, || {
+            format!("Append({}, {})", short(key), short(value))
+        });
+        let old = shown.scope(op).await;
+        shown.end(|| short(&old));
         pending.complete(KvOutput::new(&old));
         old
     }
@@ -137,7 +157,11 @@ impl KvLog {
     /// Checks the history recorded so far; fails the test `test` (with a timeline) unless it is
     /// linearizable. See [`lincheck::assert_linearizable`].
     pub fn check(&self, test: &str) -> CheckResult {
-        lincheck::assert_linearizable(&KvModel, &self.recorder.history(), test)
+        let history = self.recorder.history();
+        view::note("check", || {
+            format!("linearizability of {} operations", history.ops.len())
+        });
+        lincheck::assert_linearizable(&KvModel, &history, test)
     }
 }
 
@@ -195,7 +219,11 @@ impl Ops {
         value: &str,
         op: impl Future<Output = ()>,
     ) {
-        self.write(record, || KvInput::put(key, value), op).await
+        self.count.fetch_add(1, Ordering::SeqCst);
+        match record {
+            Some(client) => self.log.put(client, key, value, op).await,
+            None => op.await,
+        }
     }
 
     /// Runs `op`, a clerk's `append(key, value)`.
@@ -206,20 +234,23 @@ impl Ops {
         value: &str,
         op: impl Future<Output = ()>,
     ) {
-        self.write(record, || KvInput::append(key, value), op).await
-    }
-
-    async fn write(
-        &self,
-        record: Option<usize>,
-        input: impl FnOnce() -> KvInput,
-        op: impl Future<Output = ()>,
-    ) {
         self.count.fetch_add(1, Ordering::SeqCst);
         match record {
-            Some(client) => self.log.write(client, input(), op).await,
+            Some(client) => self.log.append(client, key, value, op).await,
             None => op.await,
         }
+    }
+}
+
+/// A key or value as the run view shows it: quoted, and shortened when long (values can be
+/// megabytes).
+fn short(s: &str) -> String {
+    const CHARS: usize = 24;
+    if s.chars().count() <= CHARS {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(CHARS).collect();
+        format!("{head:?}… ({} chars)", s.chars().count())
     }
 }
 

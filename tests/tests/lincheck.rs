@@ -385,7 +385,7 @@ fn timeline_is_self_contained_and_escapes_its_data() {
         end: 1,
     });
     let r = lincheck::check(&KvModel, &h, None);
-    let html = timeline::render(&KvModel, &h, &r, "selftest");
+    let html = timeline::render(&KvModel, &h, &r, "selftest", None);
     assert_eq!(
         html.matches("</script>").count(),
         2,

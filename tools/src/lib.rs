@@ -9,14 +9,19 @@
 //! - [`stress`] (`stress`): many seeds of some tests, in parallel.
 //! - [`logview`] (`logs`): server-per-column, topic-coloured view of simulator logs.
 //! - `lincheck`: the linearizability checker of `tests::lincheck` on recorded history files.
+//! - [`browser`]: headless Chromium over the DevTools protocol, for checking HTML pages.
+//! - [`run_views`] (`run-views`): run views checked and timed in the browser, and the docs'
+//!   screenshots of curated bugs.
 //! - `check-suite`: curated bugs that every graded suite must catch (its module lives with the
 //!   binary, which the student handout leaves out with `handout` and `gradescope`).
 
+pub mod browser;
 pub mod cli;
 pub mod grade;
 pub mod handout;
 pub mod logview;
 pub mod manifest;
+pub mod run_views;
 pub mod runner;
 pub mod stress;
 pub mod tree;

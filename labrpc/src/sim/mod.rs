@@ -13,6 +13,8 @@
 //! - `LAB_WATCHDOG_SECS=<s>` sets how long the simulator thread may be stuck (default 30 s).
 //! - `LAB_REPORT=<file>` appends each seed's outcome and virtual time to a file, for tools.
 //! - `LAB_GRADER_EVIDENCE=1`: a grader's secret waits on stdin (see [`crate::grading`]).
+//! - `LAB_VIEW=1|0` writes every run's view, or none; by default a failing seed is replayed to
+//!   write its view (see [`crate::view`]). `LAB_VIEW_DIR=<dir>` says where.
 
 mod blocked;
 mod interleave;
@@ -27,6 +29,7 @@ pub(crate) mod world;
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant as WallInstant};
 
@@ -39,6 +42,8 @@ pub(crate) use seed::stream as seed_stream;
 pub(crate) use task::{current_node, current_node_name};
 pub use watchdog::EXIT_STATUS as WATCHDOG_EXIT_STATUS;
 use world::World;
+
+use crate::view;
 
 /// The virtual-time limit of a test, as in 6.5840.
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(120);
@@ -65,6 +70,8 @@ pub struct Builder {
     seed: u64,
     iterations: u64,
     check_determinism: bool,
+    view: view::Mode,
+    view_dir: Option<PathBuf>,
     /// The grader's secret, taken by [`Builder::run`] before the body runs (see [`crate::grading`]).
     evidence: Option<crate::grading::Evidence>,
     /// What usually keeps this lab's tests from finishing, named when one runs out of time.
@@ -86,6 +93,8 @@ pub struct Report {
     /// Real time the simulator thread spent blocked (asleep in the kernel) during the run; from
     /// one second on, the test prints a warning. Measured on Linux only (zero elsewhere).
     pub blocked: Duration,
+    /// The run's view, when it recorded one (see [`crate::view`]).
+    pub view: Option<PathBuf>,
 }
 
 /// Why a run failed, with what is needed to replay it.
@@ -98,6 +107,18 @@ pub struct Failure {
     pub rerun: String,
     /// The body's own panic, re-raised by [`Builder::run`] so its message and location survive.
     pub panic: Option<Box<dyn std::any::Any + Send>>,
+    /// The run's view (see [`crate::view`]).
+    pub view: Option<Box<FailureView>>,
+    /// Whether running the seed again replays this failure (not so for a determinism check's).
+    replayable: bool,
+}
+
+/// Where the view of a failed run is, and what to know about it.
+#[derive(Debug)]
+pub struct FailureView {
+    pub file: PathBuf,
+    /// Set when the replay drawn in the view did not fail the same way.
+    pub note: Option<String>,
 }
 
 impl std::fmt::Display for Failure {
@@ -109,7 +130,24 @@ impl std::fmt::Display for Failure {
             self.seed,
             self.virtual_time.as_secs_f64(),
             self.rerun
-        )
+        )?;
+        if let Some(view) = &self.view {
+            write!(
+                f,
+                "\n  view: {} (open it in a browser)",
+                view.file.display()
+            )?;
+            if let Some(note) = &view.note {
+                write!(f, "\n  ({note})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FailureView {
+    fn of(file: Option<PathBuf>, note: Option<String>) -> Option<Box<FailureView>> {
+        file.map(|file| Box::new(FailureView { file, note }))
     }
 }
 
@@ -127,9 +165,23 @@ impl Builder {
             seed: seed::base_seed(),
             iterations: seed::iterations(),
             check_determinism: seed::check_determinism(),
+            view: view::Mode::from_env(),
+            view_dir: None,
             evidence: None,
             hang_suspects: Vec::new(),
         }
+    }
+
+    /// When runs record their view (instead of `LAB_VIEW`).
+    pub fn view(mut self, mode: view::Mode) -> Builder {
+        self.view = mode;
+        self
+    }
+
+    /// Where views are written (instead of `LAB_VIEW_DIR` or `target/run-views`).
+    pub fn view_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.view_dir = Some(dir.into());
+        self
     }
 
     /// Runs seed `seed` first (instead of `LAB_SEED` or a random one).
@@ -226,7 +278,23 @@ impl Builder {
             let wall = WallInstant::now();
             let outcome = self.run_seed(seed, check, &warned, &body);
             append_outcome(&self.test, seed, &outcome);
-            let report = outcome?;
+            let report = match outcome {
+                Err(failure)
+                    if self.view == view::Mode::OnFailure
+                        && failure.replayable
+                        && failure.view.is_none() =>
+                {
+                    return Err(self.replay_for_view(failure, &warned, &body));
+                }
+                outcome => outcome?,
+            };
+            if let Some(view) = &report.view {
+                println!(
+                    "labrpc: run view of {} seed {seed}: {}",
+                    self.test,
+                    view.display()
+                );
+            }
             if iterations > 1 {
                 println!(
                     "labrpc: {} seed {seed} passed ({}/{iterations}, {:.1} s virtual, {:.2} s wall)",
@@ -261,14 +329,15 @@ impl Builder {
         F: Fn() -> Fut,
         Fut: Future<Output = ()>,
     {
-        let (report, recorded) = self.run_once(seed, check, warned, body)?;
+        let recorded_view = (self.view == view::Mode::Always).then_some("LAB_VIEW=1");
+        let (report, recorded) = self.run_once(seed, check, warned, body, recorded_view)?;
         if check {
             // Said before the second run, so that its own output (a second summary line) is
             // not mistaken for another test.
             println!("LAB_CHECK_DETERMINISM: running seed {seed} again to compare the two runs");
-            let (again, recorded_again) = self.run_once(seed, true, warned, body)?;
+            let (again, recorded_again) = self.run_once(seed, true, warned, body, None)?;
             if let Some(divergence) = trace::first_divergence(&recorded, &recorded_again) {
-                return Err(self.failure(
+                let mut failure = self.failure(
                     seed,
                     again.virtual_time,
                     format!(
@@ -277,7 +346,10 @@ impl Builder {
                          labrpc::rand, never rely on HashMap iteration order, and never use threads."
                     ),
                     None,
-                ));
+                );
+                failure.view = FailureView::of(report.view, None);
+                failure.replayable = false;
+                return Err(failure);
             }
             println!(
                 "LAB_CHECK_DETERMINISM: seed {seed} replayed identically ({} network events)",
@@ -287,13 +359,47 @@ impl Builder {
         Ok(report)
     }
 
-    /// Runs one seed; prints the blocked-thread warning unless `warned` says it was given.
+    /// Runs a failing seed again with its view on: the seed replays the run exactly, so the view
+    /// shows the failure just reported.
+    fn replay_for_view<F, Fut>(
+        &self,
+        mut failure: Failure,
+        warned: &Cell<bool>,
+        body: &F,
+    ) -> Failure
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let how = "a replay of the failing seed (a failing run is replayed to draw its view)";
+        match self.run_once(failure.seed, false, warned, body, Some(how)) {
+            Ok((report, _)) => {
+                let note = "but the replay drawn there passed: the lab code does not replay \
+                            exactly; LAB_CHECK_DETERMINISM=1 finds where";
+                failure.view = FailureView::of(report.view, Some(note.into()));
+            }
+            Err(again) => {
+                let note = (again.message != failure.message).then(|| {
+                    format!(
+                        "the replay drawn there failed differently: {}",
+                        again.message.lines().next().unwrap_or("")
+                    )
+                });
+                failure.view = FailureView::of(again.view.map(|v| v.file), note);
+            }
+        }
+        failure
+    }
+
+    /// Runs one seed; prints the blocked-thread warning unless `warned` says it was given. With
+    /// `view` (how the view came to be recorded), records the run and writes its view.
     fn run_once<F, Fut>(
         &self,
         seed: u64,
         record: bool,
         warned: &Cell<bool>,
         body: &F,
+        view: Option<&str>,
     ) -> Result<(Report, Vec<String>), Failure>
     where
         F: Fn() -> Fut,
@@ -307,10 +413,19 @@ impl Builder {
             .build()
             .expect("cannot build the simulator's tokio runtime");
 
-        let world = Rc::new(World::new(seed, record));
+        let recording = view.map(|_| {
+            let dir = self.view_dir.clone().unwrap_or_else(view::default_dir);
+            let name = view::file_name(self.package.as_deref(), &self.test, seed);
+            view::Recording::new(dir.join(name))
+        });
+        let world = Rc::new(World::new(seed, record, recording));
         let _installed = world::install(world.clone());
-        let log_guard = crate::log::install();
-        world.logging.set(log_guard.is_some());
+        // A replay for a view would print a failing run's log lines a second time.
+        let replaying = view.is_some() && self.view == view::Mode::OnFailure;
+        let _log = crate::log::install(!replaying, view.is_some());
+        world
+            .logging
+            .set(!replaying && crate::log::requested().is_some());
         let watchdog = watchdog::Watchdog::start(
             world.heartbeat.clone(),
             self.watchdog,
@@ -370,8 +485,14 @@ impl Builder {
                 Some((message, Some(payload)))
             }
         };
+        let view_file = view.and_then(|how| {
+            let failed = failure.as_ref().map(|(message, _)| message.as_str());
+            self.write_view(&world, seed, virtual_time, failed, how)
+        });
         if let Some((message, panic)) = failure {
-            return Err(self.failure(seed, virtual_time, message, panic));
+            let mut failure = self.failure(seed, virtual_time, message, panic);
+            failure.view = FailureView::of(view_file, None);
+            return Err(failure);
         }
         let mut bounds = world.bounds.take();
         bounds.insert(
@@ -386,6 +507,7 @@ impl Builder {
             events: trace.events(),
             bounds,
             blocked: blocked.total(),
+            view: view_file,
         };
         Ok((report, trace.take_recorded()))
     }
@@ -408,6 +530,50 @@ impl Builder {
             message += &format!("\n- {cause}");
         }
         message
+    }
+
+    /// Draws the run recorded in `world` and writes its view; the file, or `None` (with a word on
+    /// stderr) when it cannot be written.
+    fn write_view(
+        &self,
+        world: &World,
+        seed: u64,
+        virtual_time: Duration,
+        failed: Option<&str>,
+        how: &str,
+    ) -> Option<PathBuf> {
+        let recording = world.view.as_ref()?.borrow();
+        let failure = failed.map(|message| {
+            let (at, node) = world
+                .failed_at
+                .borrow()
+                .clone()
+                .unwrap_or((virtual_time.as_micros() as view::Micros, None));
+            (at, node, message)
+        });
+        let rerun = self.rerun_command(seed);
+        let outcome = view::Outcome {
+            test: &self.test,
+            package: self.package.as_deref(),
+            seed,
+            virtual_time,
+            failure: failure
+                .as_ref()
+                .map(|(at, node, message)| (*at, node.as_deref(), *message)),
+            replay: &rerun,
+            recorded: how,
+        };
+        let html = view::render(&recording, &outcome);
+        match view::write(&recording.path, &html) {
+            Ok(()) => Some(recording.path.clone()),
+            Err(e) => {
+                eprintln!(
+                    "labrpc: cannot write the run view {}: {e}",
+                    recording.path.display()
+                );
+                None
+            }
+        }
     }
 
     fn rerun_command(&self, seed: u64) -> String {
@@ -443,6 +609,8 @@ impl Builder {
             virtual_time,
             rerun: self.rerun_command(seed),
             panic,
+            view: None,
+            replayable: true,
         }
     }
 

@@ -44,6 +44,7 @@ impl Node {
         let rng = match world::current() {
             Some(w) => {
                 let incarnation = w.next_incarnation(name);
+                world::record(|r, at| r.machine_started(at, name, incarnation));
                 super::seed::stream(w.seed, name, incarnation)
             }
             None => super::seed::stream(rand::random(), name, 0),
@@ -95,11 +96,13 @@ impl Node {
         }
         world::trace(&Record {
             event: Event::Crash,
+            call: 0,
             end: u64::MAX,
             end_name: "",
             target: &self.inner.name,
             method: "",
             len: live.len(),
+            payload: None,
         });
     }
 

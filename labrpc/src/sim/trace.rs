@@ -27,11 +27,16 @@ pub(crate) enum Event {
 /// One traced event, with the names needed to describe it.
 pub(crate) struct Record<'a> {
     pub event: Event,
+    /// The trace number of the call's `Send` (unused for `Send` and `Crash`): not part of the
+    /// digest, it only lets a run view follow one RPC through its events.
+    pub call: u64,
     pub end: u64,
     pub end_name: &'a str,
     pub target: &'a str,
     pub method: &'a str,
     pub len: usize,
+    /// The arguments as text, for a `Send` while the run records its view.
+    pub payload: Option<&'a str>,
 }
 
 #[derive(Default)]
@@ -51,7 +56,8 @@ impl Trace {
         }
     }
 
-    pub fn add(&mut self, micros: u64, r: &Record<'_>) {
+    /// Adds an event to the digest and returns its number in the trace.
+    pub fn add(&mut self, micros: u64, r: &Record<'_>) -> u64 {
         for word in [
             micros,
             r.event as u64,
@@ -62,6 +68,7 @@ impl Trace {
         ] {
             self.digest = (self.digest ^ word).wrapping_mul(0x0000_0100_0000_01b3);
         }
+        let seq = self.events;
         self.events += 1;
         if let Some(recorded) = &mut self.recorded {
             recorded.push(format!(
@@ -74,6 +81,7 @@ impl Trace {
                 r.len
             ));
         }
+        seq
     }
 
     pub fn digest(&self) -> u64 {

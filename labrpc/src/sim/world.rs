@@ -17,6 +17,7 @@ use super::margin::Shares;
 use super::seed;
 use super::trace::{Record, Trace};
 use crate::clock::Skew;
+use crate::view::{self, Micros, Recording};
 
 pub(crate) struct World {
     pub seed: u64,
@@ -26,7 +27,11 @@ pub(crate) struct World {
     /// Decides the order of ready tasks (see `interleave`).
     scheduler_rng: RefCell<ChaCha8Rng>,
     pub trace: RefCell<Trace>,
+    /// What the run's view is drawn from, when the run records one.
+    pub view: Option<RefCell<Recording>>,
     failure: RefCell<Option<String>>,
+    /// When the first failure was reported, and by which machine's code (none: the harness).
+    pub failed_at: RefCell<Option<(Micros, Option<Arc<str>>)>>,
     pub failed: Notify,
     incarnations: RefCell<HashMap<String, u64>>,
     streams: Cell<u64>,
@@ -50,7 +55,7 @@ thread_local! {
 }
 
 impl World {
-    pub fn new(seed: u64, record: bool) -> World {
+    pub fn new(seed: u64, record: bool, view: Option<Recording>) -> World {
         World {
             seed,
             start: Cell::new(None),
@@ -58,7 +63,9 @@ impl World {
             harness_rng: RefCell::new(seed::stream(seed, "harness", 0)),
             scheduler_rng: RefCell::new(seed::stream(seed, "scheduler", 0)),
             trace: RefCell::new(Trace::new(record)),
+            view: view.map(RefCell::new),
             failure: RefCell::new(None),
+            failed_at: RefCell::new(None),
             failed: Notify::new(),
             incarnations: RefCell::new(HashMap::new()),
             streams: Cell::new(0),
@@ -114,6 +121,8 @@ impl World {
         let mut slot = self.failure.borrow_mut();
         if slot.is_none() {
             *slot = Some(message);
+            let at = self.elapsed().as_micros() as Micros;
+            *self.failed_at.borrow_mut() = Some((at, super::current_node_name()));
             self.failed.notify_one();
         }
     }
@@ -160,6 +169,7 @@ impl World {
 
 /// Installs `world` as this thread's current run until the guard is dropped.
 pub(crate) fn install(world: Rc<World>) -> InstallGuard {
+    view::set_recording(world.view.is_some());
     WORLD.with(|w| {
         let prev = w.borrow_mut().replace(world);
         assert!(
@@ -174,6 +184,7 @@ pub(crate) struct InstallGuard;
 
 impl Drop for InstallGuard {
     fn drop(&mut self) {
+        view::set_recording(false);
         WORLD.with(|w| w.borrow_mut().take());
     }
 }
@@ -183,12 +194,38 @@ pub(crate) fn current() -> Option<Rc<World>> {
     WORLD.with(|w| w.borrow().clone())
 }
 
-/// Adds a network event to the current run's trace (no-op outside a run).
-pub(crate) fn trace(record: &Record<'_>) {
+/// Adds a network event to the current run's trace and returns its number in the trace (zero
+/// outside a run).
+pub(crate) fn trace(record: &Record<'_>) -> u64 {
     WORLD.with(|w| {
-        if let Some(world) = &*w.borrow() {
-            let micros = world.elapsed().as_micros() as u64;
-            world.trace.borrow_mut().add(micros, record);
+        let Some(world) = &*w.borrow() else {
+            return 0;
+        };
+        let micros = world.elapsed().as_micros() as u64;
+        let seq = world.trace.borrow_mut().add(micros, record);
+        if let Some(view) = &world.view {
+            let node = super::current_node_name();
+            let op = view::current_op();
+            view.borrow_mut()
+                .traced(micros, seq, record, node.as_deref(), op);
+        }
+        seq
+    })
+}
+
+/// Runs `f` on the current run's view recording, with the virtual time, if the run records one.
+pub(crate) fn record(f: impl FnOnce(&mut Recording, Micros)) {
+    if !view::recording() {
+        return;
+    }
+    WORLD.with(|w| {
+        if let Some(world) = &*w.borrow()
+            && let Some(view) = &world.view
+        {
+            f(
+                &mut view.borrow_mut(),
+                world.elapsed().as_micros() as Micros,
+            );
         }
     });
 }

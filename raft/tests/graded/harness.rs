@@ -363,7 +363,8 @@ impl Config {
                     names(ls.iter().copied())
                 );
             }
-            if let Some((_, ls)) = leaders.last_key_value() {
+            if let Some((term, ls)) = leaders.last_key_value() {
+                labrpc::view::note("check", || format!("one leader: S{} in term {term}", ls[0]));
                 return ls[0];
             }
         }
@@ -499,6 +500,9 @@ impl Config {
                     let (nd, cmd1) = self.n_committed(index);
                     if nd > 0 && nd >= expected && cmd1.as_ref() == Some(&cmd) {
                         dlog!(TEST, "one({cmd}): committed at index {index} on {nd} peers");
+                        labrpc::view::note("check", || {
+                            format!("one({cmd}) committed at index {index} on {nd} peers")
+                        });
                         return index; // committed, and it was the command we submitted
                     }
                     sleep(Duration::from_millis(20)).await;

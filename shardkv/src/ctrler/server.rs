@@ -99,6 +99,8 @@ impl StateMachine for History {
                     self.latest.insert(client_id, seq);
                     let next = self.changed(change);
                     self.configs.push(next);
+                    let last = self.last();
+                    labrpc::state!(CTRLER, "config {} shards {:?}", last.num, last.shards);
                 }
                 self.last().clone()
             }

@@ -62,10 +62,12 @@ pub fn assert_linearizable_within<M: Model>(
     let written = if wanted {
         let path = timeline_files::path(test);
         let title = format!("{test}: {}", result.verdict);
-        match timeline::write(model, history, &result, &title, &path) {
+        let run_view = labrpc::view::file();
+        match timeline::write(model, history, &result, &title, run_view.as_deref(), &path) {
             Ok(()) => {
                 println!("info: wrote history visualization to {}", path.display());
                 timeline_files::prune(&path);
+                labrpc::view::attach("linearizability timeline", &path);
                 Some(path)
             }
             Err(e) => {

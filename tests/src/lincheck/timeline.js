@@ -28,7 +28,12 @@ for (const [cls, text] of [["#9ec5ea", "in the linearization or longest lineariz
 }
 el("p", {}, app, "Bars run from an operation's call to its return, one row per client; the x axis is " +
   "the order of events. Dots mark linearization points. Bands at the top are the test's annotations. " +
-  "Hover a bar or band for details.");
+  "Hover a bar or band for details." + (data.view ? " Click a bar to see that moment in the run view." : ""));
+if (data.view) {
+  const p = el("p", {}, app);
+  el("a", { href: data.view, id: "run-view-link" }, p, "Open the run view");
+  p.append(": every server, message, crash and partition of this run over virtual time.");
+}
 const tip = el("div", { id: "tip" }, document.body);
 
 function showTip(ev, text) {
@@ -91,9 +96,13 @@ function render(p, box) {
     const pos = position.has(k) ? position.get(k) : -1;
     let cls = "bar " + (breakWhy.has(k) ? "break" : pos >= 0 ? "lin" : "rest");
     if (op.ret.startsWith("never")) cls += " open";
-    const r = el("svg:rect", { x, y, width: w, height: BAR, class: cls }, svg);
+    const r = el("svg:rect", { x, y, width: w, height: BAR, class: cls, "data-client": op.client, "data-t": op.t }, svg);
     r.onmousemove = ev => showTip(ev, describe(p, k, pos, breakWhy.get(k)));
     r.onmouseleave = hideTip;
+    if (data.view && op.t !== null) {
+      r.style.cursor = "pointer";
+      r.onclick = () => { location.href = `${data.view}#t=${op.t}`; };
+    }
     bars[k] = { r, x, w, y };
     if (pos >= 0 && w > 14) el("svg:text", { x: x + 3, y: y + BAR - 4 }, svg, "#" + (pos + 1));
   });
@@ -118,19 +127,40 @@ function render(p, box) {
   if (p.breaks.length) {
     const jump = el("button", {}, info.firstChild, "jump to where it breaks");
     jump.onclick = () => focusOp(p.breaks[0].op);
-    requestAnimationFrame(() => focusOp(p.breaks[0].op));
+    if (!location.hash) requestAnimationFrame(() => focusOp(p.breaks[0].op));
   }
+  return focusOp;
 }
 
+const shown = [];
 data.partitions.forEach((p, i) => {
   const d = el("details", {}, app);
+  const entry = { p, d, focus: null };
+  shown.push(entry);
   const clients = p.clients.length === 1 ? "1 client" : p.clients.length + " clients";
   const s = el("summary", {}, d);
   s.append(`${p.label}: `);
   el("span", { class: "verdict-" + p.verdict }, s, p.verdict);
   s.append(` (${p.ops.length} operations, ${clients})`);
-  let drawn = false;
-  d.addEventListener("toggle", () => { if (d.open && !drawn) { drawn = true; render(p, d); } });
+  d.addEventListener("toggle", () => { if (d.open && !entry.focus) entry.focus = render(p, d); });
   // Open what matters: failing partitions, or the first one when all are fine.
   if (p.verdict !== "ok" || (i === 0 && data.verdict === "ok")) d.open = true;
 });
+
+// `#client=<n>&t=<µs>` (the run view's links): open that operation's partition and show it.
+function followHash() {
+  const m = /client=(\d+)&t=(\d+)/.exec(location.hash);
+  if (!m) return;
+  const client = Number(m[1]), t = Number(m[2]);
+  for (const entry of shown) {
+    const k = entry.p.ops.findIndex(op => op.client === client && op.t === t);
+    if (k < 0) continue;
+    entry.d.open = true;
+    if (!entry.focus) entry.focus = render(entry.p, entry.d);
+    entry.d.scrollIntoView();
+    entry.focus(k);
+    return;
+  }
+}
+window.addEventListener("hashchange", followHash);
+followHash();

@@ -6,7 +6,9 @@
 //! linearizable prefix the search found) and joins their linearization points with a line, and
 //! for an illegal partition lists the operations that could come next and why none fits. The
 //! harness's annotations (partitions, crashes) are drawn as bands above the rows. Hovering a bar
-//! shows its operation, times and the state after it.
+//! shows its operation, times and the state after it. When the run has a view (`labrpc::view`),
+//! clicking a bar opens the view at the operation's call, and the view links back here
+//! (`#client=<n>&t=<µs>` focuses that operation).
 
 use std::path::Path;
 
@@ -26,6 +28,8 @@ struct Page {
     title: String,
     verdict: String,
     summary: String,
+    /// The run view's address, if the run has one.
+    view: Option<String>,
     partitions: Vec<PartitionView>,
 }
 
@@ -50,6 +54,8 @@ struct PartitionView {
 #[derive(Serialize)]
 struct OpView {
     client: usize,
+    /// Virtual time of the call in microseconds, when recorded under the simulator.
+    t: Option<u64>,
     x0: usize,
     x1: usize,
     text: String,
@@ -195,6 +201,7 @@ fn partition_view<M: Model>(
             .iter()
             .map(|o| OpView {
                 client: o.client,
+                t: history.virtual_time(o.call).map(|t| t.as_micros() as u64),
                 x0: column(o.call),
                 x1: column(o.ret),
                 text: abbreviate(model.describe_operation(&o.input, &o.output)),
@@ -210,12 +217,13 @@ fn partition_view<M: Model>(
     }
 }
 
-/// The timeline as one HTML document.
+/// The timeline as one HTML document, linked to the run view at `run_view` if given.
 pub fn render<M: Model>(
     model: &M,
     history: &History<M::Input, M::Output>,
     result: &CheckResult,
     title: &str,
+    run_view: Option<&Path>,
 ) -> String {
     let mut partitions: Vec<PartitionView> = result
         .partitions
@@ -246,6 +254,7 @@ pub fn render<M: Model>(
         title: title.to_string(),
         verdict: result.verdict.to_string(),
         summary,
+        view: run_view.map(|p| format!("file://{}", p.display())),
         partitions,
     };
     // `</` inside the data would end the script element early.
@@ -267,9 +276,10 @@ pub fn write<M: Model>(
     history: &History<M::Input, M::Output>,
     result: &CheckResult,
     title: &str,
+    run_view: Option<&Path>,
     path: &Path,
 ) -> std::io::Result<()> {
-    std::fs::write(path, render(model, history, result, title))
+    std::fs::write(path, render(model, history, result, title, run_view))
 }
 
 fn html_escape(s: &str) -> String {

@@ -131,7 +131,7 @@ fn check_file<M: Model>(
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let out = dir.join(format!("{name}.html"));
         let title = format!("{name}: {}", result.verdict);
-        timeline::write(model, &history, &result, &title, &out)
+        timeline::write(model, &history, &result, &title, None, &out)
             .with_context(|| format!("cannot write {}", out.display()))?;
     }
     Ok((result, mean, history.ops.len()))
