@@ -58,6 +58,8 @@ pub struct Browser {
     from_browser: Receiver<Value>,
     next_id: u64,
     session: String,
+    /// Events that arrived while waiting for something else, oldest first.
+    backlog: std::collections::VecDeque<Value>,
     /// Script errors and console errors seen so far, as text.
     errors: Vec<String>,
     _profile: tempfile::TempDir,
@@ -120,6 +122,7 @@ impl Browser {
             from_browser: rx,
             next_id: 0,
             session: String::new(),
+            backlog: Default::default(),
             errors: Vec::new(),
             _profile: profile,
         };
@@ -164,12 +167,16 @@ impl Browser {
         Ok(reply["result"].clone())
     }
 
-    /// Waits for a message that `wanted` accepts, noting every error event on the way.
+    /// Waits for a message that `wanted` accepts, noting every error event on the way and keeping
+    /// the other events for a later wait.
     fn wait_for(
         &mut self,
         limit: Duration,
         wanted: impl Fn(&Value) -> bool,
     ) -> anyhow::Result<Value> {
+        if let Some(i) = self.backlog.iter().position(&wanted) {
+            return Ok(self.backlog.remove(i).expect("found"));
+        }
         let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -181,6 +188,12 @@ impl Browser {
             self.note_error(&message);
             if wanted(&message) {
                 return Ok(message);
+            }
+            if message.get("method").is_some() {
+                if self.backlog.len() == 1000 {
+                    self.backlog.pop_front();
+                }
+                self.backlog.push_back(message);
             }
         }
     }
@@ -217,12 +230,27 @@ impl Browser {
 
     /// Opens `url` and waits for its load event.
     pub fn open(&mut self, url: &str) -> anyhow::Result<()> {
+        self.backlog
+            .retain(|m| m["method"] != "Page.loadEventFired");
         let navigated = self.call("Page.navigate", json!({"url": url}))?;
         if let Some(error) = navigated["errorText"].as_str() {
             bail!("cannot open {url}: {error}");
         }
+        self.wait_for_load()
+    }
+
+    /// Waits for the page's next load event (after a click that follows a link).
+    pub fn wait_for_load(&mut self) -> anyhow::Result<()> {
         self.wait_for(REPLY_TIMEOUT, |m| m["method"] == "Page.loadEventFired")?;
         Ok(())
+    }
+
+    /// Clicks the element `selector` finds, a link to another page, and waits for that page.
+    pub fn follow(&mut self, selector: &str) -> anyhow::Result<()> {
+        self.backlog
+            .retain(|m| m["method"] != "Page.loadEventFired");
+        self.click_element(selector)?;
+        self.wait_for_load()
     }
 
     /// Opens the file at `path`, with `fragment` (`#t=...`) if not empty.

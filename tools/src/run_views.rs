@@ -12,6 +12,7 @@ use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 
 use crate::browser::Browser;
+use crate::{runner, suite_check};
 
 /// The page size the checks and the docs' screenshots use.
 pub const WIDTH: u32 = 1400;
@@ -281,29 +282,95 @@ pub fn screenshot(browser: &mut Browser, view: &Path, png: &Path) -> anyhow::Res
     std::fs::write(png, shot).with_context(|| format!("cannot write {}", png.display()))
 }
 
-/// A curated bug's failing run, drawn for the docs.
+/// The curated bugs whose failing runs the docs show: the lab's crate, the bug (a file under
+/// `suite-check/<crate>/`), the graded test that catches it, and the screenshot's file name.
+/// Each is chosen to show its failure at a glance.
+pub const CURATED: &[(&str, &str, &str, &str)] = &[
+    (
+        "raft",
+        "fixed_election_timeout",
+        "initial_election_3a",
+        "run-view-raft.png",
+    ),
+    (
+        "shardkv",
+        "serve_unowned_shard",
+        "rejection_5a",
+        "run-view-shardkv.png",
+    ),
+];
+
+/// The seeds tried, in order, for a curated bug's first failing run.
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=20;
+
+/// A curated bug's failing run, drawn.
 pub struct Shot {
     pub bug: String,
+    pub test: String,
+    pub seed: u64,
     pub view: PathBuf,
+    /// The screenshot's file name.
     pub png: String,
 }
 
-/// The views of the curated bugs the docs show (see [`CURATED`]), recorded from their failing
-/// runs in a copy of the project at `root`.
-pub fn curated(root: &Path) -> anyhow::Result<Vec<Shot>> {
-    let _ = root;
-    bail!("not yet")
-}
-
-/// The newest view in `dir` for the test `test` (its function name), if any.
-pub fn newest_view(dir: &Path, test: &str) -> Option<PathBuf> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(&format!("-{test}-seed")))
-        })
-        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+/// Records the views of the [`CURATED`] bugs' failing runs into `views`: each bug is applied to a
+/// copy of the project at `root` (`target/run-view-bugs`, built in `target/copies` like the suite
+/// check's), and its test runs on the first seed of [`SEEDS`] that fails, with `LAB_VIEW=1`.
+pub fn curated(root: &Path, views: &Path) -> anyhow::Result<Vec<Shot>> {
+    let copy = root.join("target/run-view-bugs");
+    std::fs::create_dir_all(&copy)?;
+    // Two of these at once would write one copy; the second waits.
+    let lock = std::fs::File::create(root.join("target/run-view-bugs.lock"))?;
+    lock.lock()
+        .context("cannot lock target/run-view-bugs.lock")?;
+    let claim = runner::CopiesClaim::new(root, &copy)?;
+    std::fs::create_dir_all(views)?;
+    let mut shots = Vec::new();
+    for &(krate, bug, test, png) in CURATED {
+        let file = root
+            .join(suite_check::DIR)
+            .join(krate)
+            .join(format!("{bug}.toml"));
+        suite_check::copy_with_bug(root, &copy, &file, &suite_check::read_bug(&file)?)?;
+        let cases = runner::build_and_list(&copy, Some(claim.dir()), krate, true)
+            .with_context(|| format!("building {krate} with the bug {bug}"))?;
+        let case = runner::find(&cases, krate, test)?;
+        let env = vec![
+            (labrpc::view::ENV.to_string(), "1".to_string()),
+            (
+                labrpc::view::DIR_ENV.to_string(),
+                views.display().to_string(),
+            ),
+        ];
+        let policy = runner::Policy {
+            timeout: Duration::from_secs(300),
+            seeded: true,
+            env,
+            ..Default::default()
+        };
+        let failing = SEEDS.clone().find_map(|seed| {
+            let outcome = runner::run_one(&runner::RunSpec {
+                case: case.clone(),
+                seed: Some(seed),
+                policy: policy.clone(),
+            });
+            (outcome.started && !outcome.passed && !outcome.timed_out).then_some(seed)
+        });
+        let Some(seed) = failing else {
+            bail!(
+                "the curated bug {krate}/{bug} no longer fails {test} on seeds {SEEDS:?}: choose \
+                 another test for it in run_views::CURATED (make check-suite ONLY={bug} says \
+                 which tests catch it)"
+            );
+        };
+        let name = labrpc::view::file_name(Some(krate), &case.full_name, seed);
+        shots.push(Shot {
+            bug: format!("{krate}/{bug}"),
+            test: test.to_string(),
+            seed,
+            view: views.join(name),
+            png: png.to_string(),
+        });
+    }
+    Ok(shots)
 }

@@ -28,8 +28,9 @@ pub(crate) fn default_dir() -> PathBuf {
     }
 }
 
-/// `raft-figure8_3c-seed42.html`: a replay of the same seed rewrites its own view.
-pub(crate) fn file_name(package: Option<&str>, test: &str, seed: u64) -> String {
+/// The file name of the view of `test` (its name or full path) of `package` on `seed`:
+/// `raft-figure8_3c-seed42.html`. A replay of the same seed rewrites its own view.
+pub fn file_name(package: Option<&str>, test: &str, seed: u64) -> String {
     let test = test.rsplit("::").next().unwrap_or(test);
     let clean = |s: &str| -> String {
         s.chars()

@@ -26,7 +26,8 @@ use std::cell::Cell;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-pub(crate) use files::{default_dir, file_name, write};
+pub use files::file_name;
+pub(crate) use files::{default_dir, write};
 pub(crate) use page::{Outcome, render};
 pub(crate) use recording::{Micros, Recording};
 

@@ -1,6 +1,9 @@
-//! Who could reach whom: the sides of the network among the servers, from the recorded link
-//! changes. Two servers are on one side when the links between them are up both ways (the
-//! harness always changes both); a side is a connected component of that relation.
+//! Who could reach whom: the sides of the network among the servers of each replica group, from
+//! the recorded link changes. Two servers of a group are on one side when the links between them
+//! are up both ways (the harness always changes both); a side is a connected component of that
+//! relation. A group is the servers whose names differ only in their final `S<n>`
+//! (`server-101-S0`, `server-101-S1`): different groups never share a side, since a partition is
+//! something done to one group's links.
 
 use super::recording::{Lane, LaneKind, Link, Micros};
 
@@ -25,7 +28,7 @@ pub(crate) fn epochs(lanes: &[Lane], links: &[Link]) -> Vec<Epoch> {
             up[l.from as usize][l.to as usize] = l.up;
             i += 1;
         }
-        let side = sides(&server, &up);
+        let side = sides(lanes, &server, &up);
         if out.last().is_none_or(|e| e.side != side) {
             out.push(Epoch { at, side });
         }
@@ -33,7 +36,16 @@ pub(crate) fn epochs(lanes: &[Lane], links: &[Link]) -> Vec<Epoch> {
     out
 }
 
-fn sides(server: &[bool], up: &[Vec<bool>]) -> Vec<Option<u32>> {
+/// The replica group of a server: its name without the final `S<n>`.
+pub(crate) fn group(name: &str) -> &str {
+    let digits = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    match digits.strip_suffix('S') {
+        Some(group) if digits.len() < name.len() => group,
+        _ => name,
+    }
+}
+
+fn sides(lanes: &[Lane], server: &[bool], up: &[Vec<bool>]) -> Vec<Option<u32>> {
     let n = server.len();
     let mut side: Vec<Option<u32>> = vec![None; n];
     let mut next = 0;
@@ -45,7 +57,8 @@ fn sides(server: &[bool], up: &[Vec<bool>]) -> Vec<Option<u32>> {
         let mut stack = vec![start];
         while let Some(a) = stack.pop() {
             for b in 0..n {
-                if server[b] && side[b].is_none() && up[a][b] && up[b][a] {
+                let peers = server[b] && group(&lanes[a].name) == group(&lanes[b].name);
+                if peers && side[b].is_none() && up[a][b] && up[b][a] {
                     side[b] = Some(next);
                     stack.push(b);
                 }
@@ -65,6 +78,14 @@ mod tests {
             name: name.into(),
             kind,
         }
+    }
+
+    #[test]
+    fn a_group_is_a_name_without_its_final_server_number() {
+        assert_eq!(group("server-101-S2"), "server-101-");
+        assert_eq!(group("S0"), "");
+        assert_eq!(group("ctlr-S12"), "ctlr-");
+        assert_eq!(group("C7"), "C7");
     }
 
     #[test]

@@ -105,18 +105,30 @@ for (let i = 0; i < D.logs.length; i += W4) topics.set(D.logs[i + 2], (topics.ge
 const nSides = (D.sides.length && lanes.length) ? D.sides.length / (1 + lanes.length) : 0;
 const sideAt = (k, lane) => D.sides[k * (1 + lanes.length) + 1 + lane];
 const sideTime = k => D.sides[k * (1 + lanes.length)];
-// How each side is tinted in each epoch: the largest side not at all, a server alone grey, the
-// other sides in colours. A lane's tint then says at a glance whether it could reach the majority.
+// How each side is tinted in each epoch: in each replica group (servers named alike but for
+// their final S<n>, as labrpc::view groups them) the largest side not at all, a server alone
+// grey, the other sides in colours. A lane's tint then says at a glance whether it could reach
+// the majority of its group.
+const groupOf = name => name.replace(/S\d+$/, "");
 const tints = [];
 for (let k = 0; k < nSides; k++) {
-  const size = new Map();
-  for (const l of lanes) { const s = sideAt(k, l.id); if (s >= 0) size.set(s, (size.get(s) || 0) + 1); }
-  let largest = -1;
-  for (const [s, n] of size) if (largest < 0 || n > size.get(largest)) largest = s;
+  const size = new Map(), groupOfSide = new Map();
+  for (const l of lanes) {
+    const s = sideAt(k, l.id);
+    if (s < 0) continue;
+    size.set(s, (size.get(s) || 0) + 1);
+    groupOfSide.set(s, groupOf(l.name));
+  }
+  const largest = new Map();
+  for (const [s, n] of size) {
+    const g = groupOfSide.get(s), best = largest.get(g);
+    if (best === undefined || n > size.get(best)) largest.set(g, s);
+  }
   const tint = new Map();
   let colour = 0;
   for (const [s, n] of [...size].sort((a, b) => a[0] - b[0])) {
-    tint.set(s, s === largest ? null : n === 1 ? "rgba(0,0,0,.09)" : SIDE[1 + (colour++ % (SIDE.length - 1))]);
+    const main = largest.get(groupOfSide.get(s)) === s;
+    tint.set(s, main ? null : n === 1 ? "rgba(0,0,0,.09)" : SIDE[1 + (colour++ % (SIDE.length - 1))]);
   }
   tints.push(tint);
 }
@@ -189,8 +201,14 @@ function group(title, items, set, colour) {
     lab.append(count === undefined ? label : `${label} (${count})`);
   }
 }
-const ordered = lanes.filter(l => l.kind !== "tester")
-  .sort((a, b) => (a.kind === b.kind ? natural(a.name, b.name) : a.kind === "server" ? -1 : 1));
+// Servers by group, groups in the order they first appeared, then clients.
+const groupRank = new Map();
+for (const l of lanes) if (l.kind === "server" && !groupRank.has(groupOf(l.name))) groupRank.set(groupOf(l.name), groupRank.size);
+const ordered = lanes.filter(l => l.kind !== "tester").sort((a, b) => {
+  if (a.kind !== b.kind) return a.kind === "server" ? -1 : 1;
+  if (a.kind === "server" && groupOf(a.name) !== groupOf(b.name)) return groupRank.get(groupOf(a.name)) - groupRank.get(groupOf(b.name));
+  return natural(a.name, b.name);
+});
 const MAX_CLIENT_LANES = 16;
 let clientLanes = 0;
 shown.lanes.add(0);
@@ -281,7 +299,8 @@ const T = x => t0 + (x / width) * (t1 - t0);
 
 function setWindow(a, b) {
   const span = Math.max(b - a, 50);
-  a = Math.max(Math.min(a, END - span), -span * 0.02);
+  // A little room on either side, so that what happens at the very start or end is not on the edge.
+  a = Math.max(Math.min(a, END - span * 0.85), -span * 0.02);
   t0 = a; t1 = a + span;
   fromBox.value = (t0 / 1e6).toFixed(3); toBox.value = (t1 / 1e6).toFixed(3);
   draw();
@@ -354,20 +373,27 @@ function paintNetwork() {
     }
     flush(END);
   }
-  // Partition sides, as text where there is room.
+  // Partition sides, as text where there is room: each group split into more than one side.
   ctx.fillStyle = "#333";
   for (let k = 0; k < nSides; k++) {
     const a = sideTime(k), b = k + 1 < nSides ? sideTime(k + 1) : END;
     if (b < t0 || a > t1) continue;
-    const sides = new Map();
+    const groups = new Map();
     for (const l of lanes) {
       const s = sideAt(k, l.id);
-      if (s >= 0) { if (!sides.has(s)) sides.set(s, []); sides.get(s).push(l.name); }
+      if (s < 0) continue;
+      const g = groupOf(l.name);
+      if (!groups.has(g)) groups.set(g, new Map());
+      const sides = groups.get(g);
+      if (!sides.has(s)) sides.set(s, []);
+      sides.get(s).push(l.name);
     }
-    const text = sides.size > 1 ? [...sides.values()].map(v => v.join(" ")).join(" | ") : "";
+    const split = [...groups.values()].filter(sides => sides.size > 1);
+    if (!split.length) continue;
+    const text = split.map(sides => [...sides.values()].map(v => v.join(" ")).join(" | ")).join("   ");
     const x0 = Math.max(X(a), 0), x1 = Math.min(X(b), width);
-    if (text && ctx.measureText(text).width < x1 - x0 - 6) ctx.fillText(text, x0 + 3, top + h - 4);
-    if (sides.size > 1) { ctx.fillStyle = "#999"; ctx.fillRect(X(a), top, 1, h); ctx.fillStyle = "#333"; }
+    if (ctx.measureText(text).width < x1 - x0 - 6) ctx.fillText(text, x0 + 3, top + h - 4);
+    ctx.fillStyle = "#999"; ctx.fillRect(X(a), top, 1, h); ctx.fillStyle = "#333";
   }
   // RPCs left out of the window, as counts.
   if (D.window.length && D.summary.length) {
@@ -391,12 +417,14 @@ function visibleRange(n, get, pad) {
 function paintLane(row) {
   const l = lanes[row.lane];
   const k0 = X(0), kEnd = X(END);
-  // Partition side: tint the lane while it is on another side than the first.
+  // Partition side: tint the lane while it is on another side than its group's largest, from the
+  // machine's first start on (before it, a server has no links at all).
+  const born = l.machines.length ? l.machines[0].at : END;
   for (let k = 0; k < nSides && l.kind === "server"; k++) {
     const tint = tints[k].get(sideAt(k, l.id));
     if (!tint) continue;
-    const a = sideTime(k), b = k + 1 < nSides ? sideTime(k + 1) : END;
-    if (b < t0 || a > t1) continue;
+    const a = Math.max(sideTime(k), born), b = k + 1 < nSides ? sideTime(k + 1) : END;
+    if (b <= a || b < t0 || a > t1) continue;
     ctx.fillStyle = tint;
     ctx.fillRect(X(a), row.top, X(b) - X(a), row.h);
   }
@@ -716,7 +744,7 @@ function payload(parent, title, text, bytes) {
 function statesAround(parent, lane, t, label) {
   const values = stateAt(lane, t);
   if (!values.length) return;
-  el("div", {}, parent, `${lanes[lane].name} ${label}: ` + values.map(([track, text]) => `${S[track]} ${text}`).join(" · "));
+  el("div", {}, parent, `${lanes[lane].name}${label ? " " + label : ""}: ` + values.map(([track, text]) => `${S[track]} ${S[text]}`).join(" · "));
 }
 function linesAround(parent, laneIds, t) {
   const n = D.logs.length / W4, span = 20000;
@@ -731,6 +759,24 @@ function linesAround(parent, laneIds, t) {
     li.onclick = () => select({ kind: "log", index: j, at: D.logs[o] });
   }
   if (k) { el("h2", {}, parent, "Log lines within 20 ms"); parent.appendChild(ul); }
+}
+/** The RPCs last answered before `at`: often what the failing check has just been told. */
+function lastReplies(parent, at) {
+  const found = [];
+  for (let i = lower(nRpc, j => R[j * W_RPC + 3], at + 1) - 1; i >= 0 && found.length < 2000; i--) {
+    if (R[i * W_RPC + 7] === 1 && R[i * W_RPC + 6] <= at) found.push(i);
+    if (R[i * W_RPC + 3] < at - longest) break;
+  }
+  found.sort((a, b) => R[b * W_RPC + 6] - R[a * W_RPC + 6]);
+  if (!found.length) return;
+  el("h2", {}, parent, "The last replies delivered before it");
+  const ul = el("ul", {}, parent);
+  for (const i of found.slice(0, 6)) {
+    const r = rpc(i);
+    const li = el("li", {}, ul, `${secs(r.ended)} ${S[r.method]} ${lanes[r.from].name} → ${lanes[r.to].name}: ` +
+      `${r.args >= 0 ? S[r.args] : ""} → ${r.reply >= 0 ? S[r.reply] : ""}`);
+    li.onclick = () => select({ kind: "rpc", index: i, at: r.sent });
+  }
 }
 function timelineHref(client, at) {
   return D.attachments.length ? `${D.attachments[0][1]}#client=${client}&t=${at}` : null;
@@ -803,6 +849,7 @@ function details(item) {
     case "failure": {
       el("h2", {}, aside, `Failed at ${secs(D.failure[0])} on ${lanes[D.failure[1]].name}`);
       el("div", { class: "payload" }, aside, D.message);
+      lastReplies(aside, D.failure[0]);
       el("h2", {}, aside, "State of every server then");
       for (const l of lanes) if (l.kind === "server") statesAround(aside, l.id, D.failure[0], "");
       linesAround(aside, lanes.map(l => l.id), D.failure[0]);
@@ -860,8 +907,9 @@ window.addEventListener("keydown", ev => {
 });
 function jumpToFailure() {
   if (!FAILED) return;
-  const at = D.failure[0], span = Math.min(Math.max(END / 10, 500000), 3e6);
-  setWindow(at - span * 0.85, at + span * 0.15);
+  // The seconds before the failure, or the whole run when it is short: what led up to it.
+  const at = D.failure[0], span = Math.min(END * 1.1, 6e6);
+  setWindow(END <= 6e6 ? 0 : at - span * 0.85, at + span * 0.15);
   select({ kind: "failure", at });
 }
 jump.onclick = jumpToFailure;

@@ -159,6 +159,7 @@ function followHash() {
     if (!entry.focus) entry.focus = render(entry.p, entry.d);
     entry.d.scrollIntoView();
     entry.focus(k);
+    entry.d.querySelectorAll("rect.bar")[k].classList.add("linked");
     return;
   }
 }

@@ -89,6 +89,8 @@ fn body() -> anyhow::Result<ExitCode> {
             timeout: Duration::from_secs(args.timeout.map_or(lab.timeout_secs, u64::from)),
             seeded: lab.seeded,
             exclusive: lab.exclusive,
+            // Failing seeds are replayed with logging on, and that replay draws their view.
+            env: tools::runner::without_views(),
             ..Default::default()
         },
         log_dir: std::env::current_dir()?.join(&args.logs),

@@ -89,7 +89,7 @@ pub fn grade(tree: &Path, labs: &[&Lab], options: &Options) -> anyhow::Result<Ve
             timeout: Duration::from_secs(lab.timeout_secs),
             seeded: lab.seeded,
             exclusive: lab.exclusive,
-            env: Vec::new(),
+            env: runner::without_views(),
             limits: options.limits.clone(),
             require_evidence: true,
             log: None,

@@ -41,6 +41,13 @@ pub fn spec(case: &TestCase, k: u32, base_seed: u64, policy: &Policy) -> RunSpec
     }
 }
 
+/// The environment of runs that write no run view (`LAB_VIEW=0`): the grader's and the suite
+/// check's, whose failing runs would otherwise each be replayed to draw one (twice the time,
+/// against a wall-clock limit), and a stress session's, which replays its failing seeds itself.
+pub fn without_views() -> Vec<(String, String)> {
+    vec![(labrpc::view::ENV.to_string(), "0".to_string())]
+}
+
 /// The command a student runs to replay one run exactly.
 pub fn replay_command(package: &str, full_name: &str, seed: Option<u64>) -> String {
     match seed {

@@ -116,6 +116,20 @@ pub fn bug_files(root: &Path, labs: &[&Lab]) -> anyhow::Result<Vec<(String, Path
     Ok(files)
 }
 
+/// The bug described by the file `bug_file`.
+pub fn read_bug(bug_file: &Path) -> anyhow::Result<Bug> {
+    toml::from_str(&std::fs::read_to_string(bug_file)?)
+        .with_context(|| format!("{} is malformed", bug_file.display()))
+}
+
+/// Makes `copy` a copy of the project at `root` with `bug` (read from `bug_file`) applied,
+/// rewriting only the files that differ, so that the copy's build cache stays valid.
+pub fn copy_with_bug(root: &Path, copy: &Path, bug_file: &Path, bug: &Bug) -> anyhow::Result<()> {
+    let written = tree::mirror(root, copy, &[], |_, bytes| Ok(bytes))?;
+    tree::remove_stale(copy, &written)?;
+    apply(copy, bug_file, bug)
+}
+
 /// Applies `bug` to the project copy in `tree`: each `find` must occur exactly once.
 fn apply(tree: &Path, bug_file: &Path, bug: &Bug) -> anyhow::Result<()> {
     for (i, edit) in bug.edits.iter().enumerate() {
@@ -166,8 +180,7 @@ pub fn check(
     let mut verdicts = Vec::new();
     for (n, (lab_id, file)) in files.iter().enumerate() {
         let lab = manifest.select(std::slice::from_ref(lab_id))?[0];
-        let bug: Bug = toml::from_str(&std::fs::read_to_string(file)?)
-            .with_context(|| format!("{} is malformed", file.display()))?;
+        let bug = read_bug(file)?;
         let name = file
             .file_stem()
             .unwrap_or_default()
@@ -180,9 +193,7 @@ pub fn check(
             lab.krate,
             bug.description
         );
-        let written = tree::mirror(root, &copy, &[], |_, bytes| Ok(bytes))?;
-        tree::remove_stale(&copy, &written)?;
-        apply(&copy, file, &bug)?;
+        copy_with_bug(root, &copy, file, &bug)?;
         let started = Instant::now();
         let cases = match runner::build_and_list(&copy, Some(claim.dir()), &lab.krate, true) {
             Ok(cases) => cases,
@@ -234,6 +245,7 @@ fn measure(
         .collect();
     let policy = runner::Policy {
         timeout: Duration::from_secs(lab.timeout_secs),
+        env: runner::without_views(),
         ..Default::default()
     };
     let catches = Mutex::new(vec![0usize; graded.len()]);

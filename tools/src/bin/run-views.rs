@@ -27,7 +27,8 @@ enum Command {
     Measure { views: Vec<PathBuf> },
     /// Check each view as the browser tests do (lanes, lost RPCs, failure marker, not blank)
     Check { views: Vec<PathBuf> },
-    /// Screenshot the views of the curated bugs the docs show, into DIR
+    /// Screenshot the views of the curated bugs the docs show, into DIR (run from the project
+    /// root: the bugs are applied to a copy of it)
     Shots {
         #[arg(long, default_value = "docs", value_name = "DIR")]
         out: PathBuf,
@@ -86,11 +87,19 @@ fn main() -> ExitCode {
             }
             Command::Shots { out } => {
                 let root = std::env::current_dir()?;
+                let views = root.join("target/run-views/curated");
                 let mut browser = launch()?;
-                for shot in run_views::curated(&root)? {
+                for shot in run_views::curated(&root, &views)? {
                     let png = out.join(&shot.png);
                     run_views::screenshot(&mut browser, &shot.view, &png)?;
-                    println!("{}: {} ({})", png.display(), shot.bug, shot.view.display());
+                    println!(
+                        "{}: {} failing {} on seed {} ({})",
+                        png.display(),
+                        shot.bug,
+                        shot.test,
+                        shot.seed,
+                        shot.view.display()
+                    );
                 }
             }
         }
