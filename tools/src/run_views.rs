@@ -293,6 +293,12 @@ pub const CURATED: &[(&str, &str, &str, &str)] = &[
         "run-view-raft.png",
     ),
     (
+        "kvraft",
+        "get_from_local_state",
+        "one_partition_4a",
+        "run-view-kvraft.png",
+    ),
+    (
         "shardkv",
         "serve_unowned_shard",
         "rejection_5a",

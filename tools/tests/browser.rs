@@ -223,6 +223,7 @@ fn browser_views_of_curated_bugs() {
     for shot in &shots {
         let expected: Vec<String> = match shot.bug.split('/').next() {
             Some("raft") => (0..3).map(|i| format!("S{i}")).collect(),
+            Some("kvraft") => (0..5).map(|i| format!("S{i}")).collect(),
             _ => [
                 "ctlr-",
                 "server-100-",

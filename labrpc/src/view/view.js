@@ -760,16 +760,18 @@ function linesAround(parent, laneIds, t) {
   }
   if (k) { el("h2", {}, parent, "Log lines within 20 ms"); parent.appendChild(ul); }
 }
-/** The RPCs last answered before `at`: often what the failing check has just been told. */
+/** The replies clients (and the tester) last got before `at`: often what the failing check has
+ * just been told. */
 function lastReplies(parent, at) {
   const found = [];
   for (let i = lower(nRpc, j => R[j * W_RPC + 3], at + 1) - 1; i >= 0 && found.length < 2000; i--) {
-    if (R[i * W_RPC + 7] === 1 && R[i * W_RPC + 6] <= at) found.push(i);
+    const toClient = lanes[R[i * W_RPC]].kind !== "server";
+    if (toClient && R[i * W_RPC + 7] === 1 && R[i * W_RPC + 6] <= at) found.push(i);
     if (R[i * W_RPC + 3] < at - longest) break;
   }
   found.sort((a, b) => R[b * W_RPC + 6] - R[a * W_RPC + 6]);
   if (!found.length) return;
-  el("h2", {}, parent, "The last replies delivered before it");
+  el("h2", {}, parent, "The last replies clients got before it");
   const ul = el("ul", {}, parent);
   for (const i of found.slice(0, 6)) {
     const r = rpc(i);
