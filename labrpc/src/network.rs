@@ -17,9 +17,11 @@
 //! caller learns no later than in Go, and virtual-time ties with a 100 ms poll cannot arise.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures::future::Either;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -94,6 +96,17 @@ struct Admitted {
     long_reordering: bool,
     latency: Option<(u64, u64)>,
 }
+
+/// A call the network cannot deliver: its end is disabled or not connected, or no server is there.
+struct Unreachable {
+    /// The trace number of the request's send.
+    call: u64,
+    end_name: Arc<str>,
+    long_delays: bool,
+}
+
+/// Where a call goes, decided when it is sent.
+type Admission = Result<Admitted, Unreachable>;
 
 impl Default for Network {
     fn default() -> Self {
@@ -307,14 +320,16 @@ impl ClientEnd {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let payload = view::payload(args);
-        let args = codec::encode(args).map_err(|e| {
+        let encoded = codec::encode(args).map_err(|e| {
             programming_error(RpcError::Codec {
                 method: method.to_string(),
                 detail: format!("cannot encode the arguments: {e}"),
             })
         })?;
-        let reply = self.send(method, args, payload.as_deref()).await?;
+        // Admitted before the first await, so that the arguments' text for the run view is not
+        // kept in this future, which every RPC allocates.
+        let admitted = self.admit(method, encoded.len(), view::payload(args).as_deref());
+        let reply = self.send(admitted, method, encoded).await?;
         codec::decode(&reply).map_err(|e| {
             programming_error(RpcError::Codec {
                 method: method.to_string(),
@@ -326,59 +341,70 @@ impl ClientEnd {
         })
     }
 
-    async fn send(
+    /// Traces the send of a call with `len` bytes of arguments (`payload`: their text, for the
+    /// run view) and decides, from the network's state at this moment, where it goes.
+    fn admit(&self, method: &str, len: usize, payload: Option<&str>) -> Admission {
+        let net = &self.net;
+        let st = net.state.lock().unwrap();
+        net.total_count.fetch_add(1, Ordering::Relaxed);
+        net.total_bytes.fetch_add(len as u64, Ordering::Relaxed);
+        let slot = &st.ends[self.id];
+        let target = slot.server.map(|s| &st.servers[s]);
+        let call = world::trace(&Record {
+            event: Event::Send,
+            call: 0,
+            end: self.id as u64,
+            end_name: &slot.name,
+            target: target.map_or("", |t| &t.name),
+            method,
+            len,
+            payload,
+        });
+        match (
+            slot.enabled,
+            slot.server,
+            target.and_then(|t| t.server.clone()),
+        ) {
+            (true, Some(server_id), Some(server)) => Ok(Admitted {
+                call,
+                end: self.id,
+                end_name: slot.name.clone(),
+                target: st.servers[server_id].name.clone(),
+                server_id,
+                server,
+                reliable: st.reliable,
+                long_reordering: st.long_reordering,
+                latency: st.latency,
+            }),
+            _ => Err(Unreachable {
+                call,
+                end_name: slot.name.clone(),
+                long_delays: st.long_delays,
+            }),
+        }
+    }
+
+    /// Sends an admitted call's arguments `args`; the future waits for the reply. Not an `async
+    /// fn`, which would keep `admitted` in its future next to the delivery that takes it over.
+    fn send(
         &self,
+        admitted: Admission,
         method: &str,
         args: Vec<u8>,
-        payload: Option<&str>,
-    ) -> Result<Vec<u8>, RpcError> {
-        let net = &self.net;
-        let admitted = {
-            let st = net.state.lock().unwrap();
-            net.total_count.fetch_add(1, Ordering::Relaxed);
-            net.total_bytes
-                .fetch_add(args.len() as u64, Ordering::Relaxed);
-            let slot = &st.ends[self.id];
-            let target = slot.server.map(|s| &st.servers[s]);
-            let call = world::trace(&Record {
-                event: Event::Send,
-                call: 0,
-                end: self.id as u64,
-                end_name: &slot.name,
-                target: target.map_or("", |t| &t.name),
-                method,
-                len: args.len(),
-                payload,
-            });
-            match (
-                slot.enabled,
-                slot.server,
-                target.and_then(|t| t.server.clone()),
-            ) {
-                (true, Some(server_id), Some(server)) => Ok(Admitted {
-                    call,
-                    end: self.id,
-                    end_name: slot.name.clone(),
-                    target: st.servers[server_id].name.clone(),
-                    server_id,
-                    server,
-                    reliable: st.reliable,
-                    long_reordering: st.long_reordering,
-                    latency: st.latency,
-                }),
-                _ => Err((call, slot.name.clone(), st.long_delays)),
-            }
-        };
+    ) -> impl Future<Output = Result<Vec<u8>, RpcError>> {
         match admitted {
-            Err((call, end_name, long_delays)) => {
-                // Unreachable: fail after a delay, as a real timeout would.
-                let ms = net.random(if long_delays { 7000 } else { 100 });
-                sleep(Duration::from_millis(ms)).await;
-                trace(Event::Unreachable, call, self.id, &end_name, "", method, 0);
-                Err(RpcError::Unavailable)
-            }
-            Ok(req) => net.clone().deliver(req, method.into(), args).await,
+            Err(unreachable) => Either::Left(self.fail_unreachable(unreachable, method)),
+            Ok(req) => Either::Right(self.net.clone().deliver(req, method.into(), args)),
         }
+    }
+
+    /// Fails a call that cannot be delivered after a delay, as a real timeout would.
+    async fn fail_unreachable(&self, call: Unreachable, method: &str) -> Result<Vec<u8>, RpcError> {
+        let ms = self.net.random(if call.long_delays { 7000 } else { 100 });
+        sleep(Duration::from_millis(ms)).await;
+        let end = &call.end_name;
+        trace(Event::Unreachable, call.call, self.id, end, "", method, 0);
+        Err(RpcError::Unavailable)
     }
 }
 

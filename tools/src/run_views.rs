@@ -354,13 +354,13 @@ pub fn curated(root: &Path, views: &Path) -> anyhow::Result<Vec<Shot>> {
             env,
             ..Default::default()
         };
-        let failing = SEEDS.clone().find_map(|seed| {
+        let failing = SEEDS.clone().find(|&seed| {
             let outcome = runner::run_one(&runner::RunSpec {
                 case: case.clone(),
                 seed: Some(seed),
                 policy: policy.clone(),
             });
-            (outcome.started && !outcome.passed && !outcome.timed_out).then_some(seed)
+            outcome.started && !outcome.passed && !outcome.timed_out
         });
         let Some(seed) = failing else {
             bail!(

@@ -464,6 +464,7 @@ mod tests {
             (rpc.sent, rpc.arrived, rpc.replied, rpc.ended),
             (5, Some(6), Some(6), Some(9))
         );
+        assert_eq!(r.strings.all[rpc.args.unwrap() as usize], "{term: 1}");
         assert_eq!(
             r.strings.all[rpc.reply.unwrap() as usize],
             "{success: true}"
