@@ -133,3 +133,29 @@ fn no_view_is_written_when_none_is_asked_for() {
     assert!(failure.view.is_none());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn attached_pages_are_linked_and_only_the_timeline_takes_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let (page, timeline) = (dir.path().join("check.html"), dir.path().join("t.html"));
+    let report = sim::Builder::new("view_attached")
+        .seed(1)
+        .iterations(1)
+        .check_determinism(false)
+        .view(Mode::Always)
+        .view_dir(dir.path())
+        .try_run(|| async {
+            labrpc::view::attach("the check's page", &page);
+            labrpc::view::attach_timeline(&timeline);
+        })
+        .expect("the run passes")
+        .remove(0);
+    let html = std::fs::read_to_string(report.view.expect("a view")).unwrap();
+    for (label, path, is_timeline) in [
+        ("the check's page", &page, false),
+        ("linearizability timeline", &timeline, true),
+    ] {
+        let entry = format!("[\"{label}\",\"file://{}\",{is_timeline}]", path.display());
+        assert!(html.contains(&entry), "the view's data lacks {entry}");
+    }
+}

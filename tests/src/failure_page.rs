@@ -1,6 +1,6 @@
 //! The HTML page a failing check writes beside its message: self-contained, next to the
 //! linearizability timelines (`LAB_VIS_FILE`, `LAB_VIS_DIR` or the same directory, pruned the same
-//! way: see `lincheck::timeline_files`), named in the message.
+//! way: see `lincheck::timeline_files`), named in the message and linked from the run's view.
 
 use crate::lincheck::timeline_files;
 
@@ -17,6 +17,7 @@ pub fn write(test: &str, kind: &str, title: &str, body: &str) -> String {
     match std::fs::write(&path, page) {
         Ok(()) => {
             timeline_files::prune(&path);
+            labrpc::view::attach(title, &path);
             format!("\nDetails: {}", path.display())
         }
         Err(e) => format!("\n(could not write {}: {e})", path.display()),

@@ -160,10 +160,28 @@ impl Op {
     }
 }
 
-/// Links another file about this run (the linearizability timeline) from its view.
+/// Links another file about this run (a failing check's page) from its view.
 pub fn attach(label: &str, path: &Path) {
-    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    world::record(|r, _| r.attachments.push((label.to_string(), path)));
+    attach_file(label, path, false);
+}
+
+/// Links the run's linearizability timeline from its view; the view's client operations then
+/// link to theirs on the timeline (`#client=<n>&t=<µs>`).
+pub fn attach_timeline(path: &Path) {
+    attach_file("linearizability timeline", path, true);
+}
+
+fn attach_file(label: &str, path: &Path, timeline: bool) {
+    if recording() {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        world::record(|r, _| {
+            r.attachments.push(recording::Attachment {
+                label: label.to_string(),
+                path,
+                timeline,
+            })
+        });
+    }
 }
 
 /// Where the current run's view is written when the run ends, if it records one.

@@ -255,9 +255,9 @@ fn render_within(r: &Recording, outcome: &Outcome<'_>, budget: usize) -> String 
     let _ = write!(j.out, "[{}]", lanes.join(","));
     j.key("attachments");
     let attachments: Vec<String> = (r.attachments.iter())
-        .map(|(label, path)| {
-            let href = format!("file://{}", path.display());
-            format!("[{},{}]", quote(label), quote(&href))
+        .map(|a| {
+            let href = format!("file://{}", a.path.display());
+            format!("[{},{},{}]", quote(&a.label), quote(&href), a.timeline)
         })
         .collect();
     let _ = write!(j.out, "[{}]", attachments.join(","));

@@ -108,6 +108,15 @@ pub(crate) struct Op {
     pub result: Option<u32>,
 }
 
+/// Another file about the run, linked from its view.
+pub(crate) struct Attachment {
+    pub label: String,
+    pub path: PathBuf,
+    /// Whether it is the linearizability timeline, which shows an operation given its client
+    /// and call time.
+    pub timeline: bool,
+}
+
 /// Strings kept once each; events refer to them by number.
 #[derive(Default)]
 pub(crate) struct Strings {
@@ -147,8 +156,8 @@ pub(crate) struct Recording {
     pub notes: Vec<Line>,
     pub modes: Vec<Line>,
     pub ops: Vec<Op>,
-    /// Other files about this run (the linearizability timeline): label and path.
-    pub attachments: Vec<(String, PathBuf)>,
+    /// Other files about this run: the linearizability timeline, failing checks' pages.
+    pub attachments: Vec<Attachment>,
 }
 
 /// The lane an end belongs to when nobody made it from inside a machine: `S2` for `S2->S0#3`,

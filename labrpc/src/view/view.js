@@ -161,7 +161,7 @@ meta.append(` · recorded: ${D.recorded} · ${nRpc} RPCs, ${D.logs.length / W4} 
   `${D.states.length / W4} state changes over ${secs(END)} of virtual time`);
 for (const [label, href] of D.attachments) {
   meta.append(" · ");
-  el("a", { href, id: "timeline-link" }, meta, label);
+  el("a", { href, class: "attachment" }, meta, label);
 }
 if (D.window.length) {
   const [from, bucket, logsCut, opsCut] = D.window;
@@ -781,7 +781,8 @@ function lastReplies(parent, at) {
   }
 }
 function timelineHref(client, at) {
-  return D.attachments.length ? `${D.attachments[0][1]}#client=${client}&t=${at}` : null;
+  const timeline = D.attachments.find(([, , isTimeline]) => isTimeline);
+  return timeline ? `${timeline[1]}#client=${client}&t=${at}` : null;
 }
 function details(item) {
   aside.replaceChildren();

@@ -67,7 +67,7 @@ pub fn assert_linearizable_within<M: Model>(
             Ok(()) => {
                 println!("info: wrote history visualization to {}", path.display());
                 timeline_files::prune(&path);
-                labrpc::view::attach("linearizability timeline", &path);
+                labrpc::view::attach_timeline(&path);
                 Some(path)
             }
             Err(e) => {
