@@ -97,14 +97,16 @@ impl KvLog {
 
     /// Runs `op`, a clerk's `get(key)` that can fail (Lab 6): recorded when it returns a value;
     /// a read that failed took no effect and is left out.
-    pub async fn get_fallible<E>(
+    pub async fn get_fallible<E: std::fmt::Display>(
         &self,
         client: usize,
         key: &str,
         op: impl Future<Output = Result<String, E>>,
     ) -> Result<String, E> {
         let pending = self.recorder.invoke(client, KvInput::get(key));
-        let result = op.await;
+        let shown = view::begin_op(client, || format!("Get({})", short(key)));
+        let result = shown.scope(op).await;
+        shown.end(|| outcome(result.as_ref().map(|value| short(value))));
         if let Ok(value) = &result {
             pending.complete(KvOutput::new(value));
         }
@@ -113,7 +115,7 @@ impl KvLog {
 
     /// Runs `op`, a clerk's `put(key, value)` that can fail (Lab 6): a put that failed may still
     /// have taken effect, so it is recorded with an unknown outcome.
-    pub async fn put_fallible<E>(
+    pub async fn put_fallible<E: std::fmt::Display>(
         &self,
         client: usize,
         key: &str,
@@ -121,7 +123,9 @@ impl KvLog {
         op: impl Future<Output = Result<(), E>>,
     ) -> Result<(), E> {
         let pending = self.recorder.invoke(client, KvInput::put(key, value));
-        let result = op.await;
+        let shown = view::begin_op(client, || format!("Put({}, {})", short(key), short(value)));
+        let result = shown.scope(op).await;
+        shown.end(|| outcome(result.as_ref().map(|()| "ok".to_string())));
         match result {
             Ok(()) => pending.complete(KvOutput::default()),
             Err(_) => pending.unknown(KvOutput::default()),
@@ -129,9 +133,11 @@ impl KvLog {
         result
     }
 
-    /// Marks an instant on the timeline (e.g. `("crash", "server 2 crashed")`).
+    /// Marks an instant on the timeline (e.g. `("crash", "server 2 crashed")`), and notes it on
+    /// the run view.
     pub fn annotate(&self, tag: &str, text: &str) {
         self.recorder.annotate(tag, text);
+        view::note(tag, || text.to_string());
     }
 
     /// Marks a period on the timeline (e.g. a partition), until [`Span::end`].
@@ -244,6 +250,11 @@ impl Ops {
 
 /// A key or value as the run view shows it: quoted, and shortened when long (values can be
 /// megabytes).
+/// A fallible operation's result for the run view: its value, or `failed: <why>`.
+fn outcome<E: std::fmt::Display>(result: Result<String, &E>) -> String {
+    result.unwrap_or_else(|e| format!("failed: {e}"))
+}
+
 fn short(s: &str) -> String {
     const CHARS: usize = 24;
     if s.chars().count() <= CHARS {
