@@ -304,6 +304,12 @@ pub const CURATED: &[(&str, &str, &str, &str)] = &[
         "rejection_5a",
         "run-view-shardkv.png",
     ),
+    (
+        "dynamo",
+        "hints_never_handed_off",
+        "hinted_handoff_6b",
+        "run-view-dynamo.png",
+    ),
 ];
 
 /// The seeds tried, in order, for a curated bug's first failing run.

@@ -224,6 +224,7 @@ fn browser_views_of_curated_bugs() {
         let expected: Vec<String> = match shot.bug.split('/').next() {
             Some("raft") => (0..3).map(|i| format!("S{i}")).collect(),
             Some("kvraft") => (0..5).map(|i| format!("S{i}")).collect(),
+            Some("dynamo") => (0..6).map(|i| format!("S{i}")).collect(),
             _ => [
                 "ctlr-",
                 "server-100-",
@@ -238,5 +239,31 @@ fn browser_views_of_curated_bugs() {
         let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
         run_views::check_view(&mut browser, &shot.view, &expected, true)
             .unwrap_or_else(|e| panic!("{}: {e:#}", shot.bug));
+        if shot.bug.starts_with("dynamo/") {
+            check_lab6_view(&mut browser, &shot.view);
+        }
     }
+}
+
+/// Lab 6's failing view (hints never handed off) also shows, at the failure, the nodes still
+/// owing the copies they kept, and links the convergence check's page.
+fn check_lab6_view(browser: &mut Browser, view: &Path) {
+    run_views::open(browser, view, "").unwrap();
+    browser.click_element("#jump-to-failure").unwrap();
+    let details = browser
+        .eval("document.getElementById('details').textContent")
+        .unwrap();
+    let details = details.as_str().unwrap_or("");
+    assert!(
+        details.contains("State of every server then") && details.contains("DYNAMO owes"),
+        "after Jump to failure, no node's state shows the copies it still owes: {details}"
+    );
+    let links = browser
+        .eval("[...document.querySelectorAll('a.attachment')].map(a => a.textContent)")
+        .unwrap();
+    assert!(
+        (links.as_array().into_iter().flatten())
+            .any(|l| l.as_str().is_some_and(|l| l.contains("did not converge"))),
+        "the view does not link the convergence page: {links}"
+    );
 }

@@ -91,8 +91,8 @@ pub(crate) fn current_op() -> Option<u32> {
 /// until the next value: `labrpc::state!(RAFT, "T{term} {role} commit {commit} last {last}")`.
 ///
 /// The text is formatted only while the run records its view, so the call costs nothing
-/// otherwise; repeating the current value adds nothing. The view colours a track by its text with
-/// the digits left out, so `T5 leader` and `T6 leader` share a colour and `T6 follower` does not.
+/// otherwise; repeating the current value adds nothing. The view colours a value by its first word
+/// without digits, so `T5 leader` and `T6 leader` share a colour and `T6 follower` does not.
 #[macro_export]
 macro_rules! state {
     ($track:ident, $($arg:tt)+) => {
