@@ -17,11 +17,9 @@
 //! caller learns no later than in Go, and virtual-time ties with a 100 ms poll cannot arise.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures::future::Either;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -104,9 +102,6 @@ struct Unreachable {
     end_name: Arc<str>,
     long_delays: bool,
 }
-
-/// Where a call goes, decided when it is sent.
-type Admission = Result<Admitted, Unreachable>;
 
 impl Default for Network {
     fn default() -> Self {
@@ -328,8 +323,10 @@ impl ClientEnd {
         })?;
         // Admitted before the first await, so that the arguments' text for the run view is not
         // kept in this future, which every RPC allocates.
-        let admitted = self.admit(method, encoded.len(), view::payload(args).as_deref());
-        let reply = self.send(admitted, method, encoded).await?;
+        let reply = match self.admit(method, encoded.len(), view::payload(args).as_deref()) {
+            Err(unreachable) => self.fail_unreachable(unreachable, method).await,
+            Ok(req) => self.net.clone().deliver(req, method.into(), encoded).await,
+        }?;
         codec::decode(&reply).map_err(|e| {
             programming_error(RpcError::Codec {
                 method: method.to_string(),
@@ -343,7 +340,12 @@ impl ClientEnd {
 
     /// Traces the send of a call with `len` bytes of arguments (`payload`: their text, for the
     /// run view) and decides, from the network's state at this moment, where it goes.
-    fn admit(&self, method: &str, len: usize, payload: Option<&str>) -> Admission {
+    fn admit(
+        &self,
+        method: &str,
+        len: usize,
+        payload: Option<&str>,
+    ) -> Result<Admitted, Unreachable> {
         let net = &self.net;
         let st = net.state.lock().unwrap();
         net.total_count.fetch_add(1, Ordering::Relaxed);
@@ -381,20 +383,6 @@ impl ClientEnd {
                 end_name: slot.name.clone(),
                 long_delays: st.long_delays,
             }),
-        }
-    }
-
-    /// Sends an admitted call's arguments `args`; the future waits for the reply. Not an `async
-    /// fn`, which would keep `admitted` in its future next to the delivery that takes it over.
-    fn send(
-        &self,
-        admitted: Admission,
-        method: &str,
-        args: Vec<u8>,
-    ) -> impl Future<Output = Result<Vec<u8>, RpcError>> {
-        match admitted {
-            Err(unreachable) => Either::Left(self.fail_unreachable(unreachable, method)),
-            Ok(req) => Either::Right(self.net.clone().deliver(req, method.into(), args)),
         }
     }
 
@@ -457,13 +445,19 @@ impl Inner {
             ev(Event::DropRequest, args.len());
             return Err(RpcError::Unavailable);
         }
+        // Traces the arrival, and names the call to the handler while the view records. It lives
+        // in the handler's task: the end and the length are kept as u32 so that it is no bigger
+        // than before it held the call's number (a larger task costs every RPC in copies).
         let arrived = {
-            let (call, end, end_name) = (req.call, req.end, req.end_name.clone());
-            let (target, method, len) = (req.target.clone(), method.clone(), args.len());
-            move || trace(Event::Dispatch, call, end, &end_name, &target, &method, len)
+            let (call, end, end_name) = (req.call, req.end as u32, req.end_name.clone());
+            let (target, method, len) = (req.target.clone(), method.clone(), args.len() as u32);
+            move || {
+                let (end, len) = (end as usize, len as usize);
+                trace(Event::Dispatch, call, end, &end_name, &target, &method, len);
+                view::recording().then_some(call)
+            }
         };
-        let call = view::recording().then_some(req.call);
-        let mut handler = match req.server.dispatch(&method, args, delay, arrived, call) {
+        let mut handler = match req.server.dispatch(&method, args, delay, arrived) {
             Dispatched::Failed(e) => return Err(programming_error(e)),
             Dispatched::Running(task) => task,
         };

@@ -158,16 +158,15 @@ impl Server {
     }
 
     /// Hands a request to the server: the handler of `method` starts on the server's node once
-    /// the request has travelled for `delay`, when `arrived` runs (the network traces it) and the
-    /// RPC counts as dispatched. From the moment it is sent the request belongs to the server's
+    /// the request has travelled for `delay`, when `arrived` runs (the network traces it, and
+    /// returns the call's trace number while the view records) and the RPC counts as dispatched. From the moment it is sent the request belongs to the server's
     /// node, so it still arrives if the caller crashes, and dies if the server does.
     pub(crate) fn dispatch(
         &self,
         method: &str,
         args: Vec<u8>,
         delay: Duration,
-        arrived: impl FnOnce() + Send + 'static,
-        call: Option<u64>,
+        arrived: impl FnOnce() -> Option<u64> + Send + 'static,
     ) -> Dispatched {
         let handler = self.inner.methods.lock().unwrap().get(method).cloned();
         let Some(handler) = handler else {
@@ -187,7 +186,7 @@ impl Server {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            arrived();
+            let call = arrived();
             inner.count.fetch_add(1, Ordering::Relaxed);
             handler(args, call).await
         };

@@ -167,7 +167,7 @@ fn encode_reply(reply: &Reply) -> Vec<u8> {
 }
 
 async fn run_handler(server: &Server, request: Request) -> Reply {
-    match server.dispatch(&request.method, request.args, Duration::ZERO, || {}, None) {
+    match server.dispatch(&request.method, request.args, Duration::ZERO, || None) {
         Dispatched::Failed(e) => Err(e),
         Dispatched::Running(task) => match task.await {
             Ok(reply) => reply,
