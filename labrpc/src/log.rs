@@ -73,7 +73,7 @@ enum Topics {
     Only(Vec<String>),
 }
 
-pub(crate) fn requested() -> Option<Topics> {
+fn requested() -> Option<Topics> {
     let lab = std::env::var("LAB_LOG")
         .ok()
         .filter(|v| !v.is_empty() && v != "0");
@@ -85,6 +85,11 @@ pub(crate) fn requested() -> Option<Topics> {
         None if std::env::var("RUST_LOG").is_ok_and(|v| !v.is_empty()) => Some(Topics::All),
         None => None,
     }
+}
+
+/// Whether the environment asks for log lines to be printed (`LAB_LOG`).
+pub(crate) fn printing() -> bool {
+    requested().is_some()
 }
 
 /// Turns logging on for this thread (the simulated run): printed when the environment asks for it

@@ -9,6 +9,8 @@
 //! - [`stress`] (`stress`): many seeds of some tests, in parallel.
 //! - [`logview`] (`logs`): server-per-column, topic-coloured view of simulator logs.
 //! - `lincheck`: the linearizability checker of `tests::lincheck` on recorded history files.
+//! - [`bugs`]: a curated bug's file, applied to a copy of the project (the suite check's and
+//!   the run views' screenshots).
 //! - [`browser`]: headless Chromium over the DevTools protocol, for checking HTML pages.
 //! - [`run_views`] (`run-views`): run views checked and timed in the browser, and the docs'
 //!   screenshots of curated bugs.
@@ -16,6 +18,7 @@
 //!   binary, which the student handout leaves out with `handout` and `gradescope`).
 
 pub mod browser;
+pub mod bugs;
 pub mod cli;
 pub mod grade;
 pub mod handout;

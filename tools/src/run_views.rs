@@ -12,7 +12,7 @@ use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::{runner, suite_check};
+use crate::{bugs, runner};
 
 /// The page size the checks and the docs' screenshots use.
 pub const WIDTH: u32 = 1400;
@@ -339,11 +339,8 @@ pub fn curated(root: &Path, views: &Path) -> anyhow::Result<Vec<Shot>> {
     std::fs::create_dir_all(views)?;
     let mut shots = Vec::new();
     for &(krate, bug, test, png) in CURATED {
-        let file = root
-            .join(suite_check::DIR)
-            .join(krate)
-            .join(format!("{bug}.toml"));
-        suite_check::copy_with_bug(root, &copy, &file, &suite_check::read_bug(&file)?)?;
+        let file = root.join(bugs::DIR).join(krate).join(format!("{bug}.toml"));
+        bugs::copy_with_bug(root, &copy, &file, &bugs::read_bug(&file)?)?;
         let cases = runner::build_and_list(&copy, Some(claim.dir()), krate, true)
             .with_context(|| format!("building {krate} with the bug {bug}"))?;
         let case = runner::find(&cases, krate, test)?;

@@ -423,9 +423,7 @@ impl Builder {
         // A replay for a view would print a failing run's log lines a second time.
         let replaying = view.is_some() && self.view == view::Mode::OnFailure;
         let _log = crate::log::install(!replaying, view.is_some());
-        world
-            .logging
-            .set(!replaying && crate::log::requested().is_some());
+        world.logging.set(!replaying && crate::log::printing());
         let watchdog = watchdog::Watchdog::start(
             world.heartbeat.clone(),
             self.watchdog,

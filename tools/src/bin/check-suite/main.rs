@@ -52,7 +52,7 @@ fn body() -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         !verdicts.is_empty(),
         "no bug files under {}/{}",
-        suite::DIR,
+        tools::bugs::DIR,
         args.only
             .as_ref()
             .map(|o| format!(" with `{o}` in their name"))

@@ -16,38 +16,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
-use serde::Deserialize;
+use anyhow::{Context, bail};
 
+use tools::bugs::{Bug, DIR, copy_with_bug, read_bug};
 use tools::manifest::{Lab, Manifest};
 use tools::runner::{self, Progress, RunOutcome, RunSpec, TestCase};
-use tools::tree;
-
-pub const DIR: &str = "suite-check";
 
 /// The lowest per-grading catch rate a bug may have unless it is a known gap.
 pub const REQUIRED_PER_GRADING: f64 = 0.99;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bug {
-    pub description: String,
-    /// Set when the graded suite is known to miss this bug too often, with the reason and the
-    /// measured rate: the check reports it instead of failing, and says so if the bug is caught
-    /// well enough after all.
-    #[serde(default)]
-    pub known_gap: Option<String>,
-    #[serde(rename = "edit")]
-    pub edits: Vec<Edit>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Edit {
-    pub file: String,
-    pub find: String,
-    pub replace: String,
-}
 
 /// How one bug fared.
 #[derive(Debug)]
@@ -114,46 +90,6 @@ pub fn bug_files(root: &Path, labs: &[&Lab]) -> anyhow::Result<Vec<(String, Path
         files.extend(found.into_iter().map(|p| (lab.id.clone(), p)));
     }
     Ok(files)
-}
-
-/// The bug described by the file `bug_file`.
-pub fn read_bug(bug_file: &Path) -> anyhow::Result<Bug> {
-    toml::from_str(&std::fs::read_to_string(bug_file)?)
-        .with_context(|| format!("{} is malformed", bug_file.display()))
-}
-
-/// Makes `copy` a copy of the project at `root` with `bug` (read from `bug_file`) applied,
-/// rewriting only the files that differ, so that the copy's build cache stays valid.
-pub fn copy_with_bug(root: &Path, copy: &Path, bug_file: &Path, bug: &Bug) -> anyhow::Result<()> {
-    let written = tree::mirror(root, copy, &[], |_, bytes| Ok(bytes))?;
-    tree::remove_stale(copy, &written)?;
-    apply(copy, bug_file, bug)
-}
-
-/// Applies `bug` to the project copy in `tree`: each `find` must occur exactly once.
-fn apply(tree: &Path, bug_file: &Path, bug: &Bug) -> anyhow::Result<()> {
-    for (i, edit) in bug.edits.iter().enumerate() {
-        let path = tree.join(&edit.file);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "{}: edit {} names a missing file {}",
-                bug_file.display(),
-                i + 1,
-                edit.file
-            )
-        })?;
-        let count = text.matches(&edit.find).count();
-        ensure!(
-            count == 1,
-            "{}: edit {} expects its `find` text exactly once in {}, but it occurs {count} times; \
-             the reference has changed, so update the bug file",
-            bug_file.display(),
-            i + 1,
-            edit.file
-        );
-        std::fs::write(&path, text.replacen(&edit.find, &edit.replace, 1))?;
-    }
-    Ok(())
 }
 
 /// Measures every bug of `labs` (those whose file name contains `only`, if given) over `seeds`
