@@ -7,12 +7,14 @@
 //! line carrying it to standard error:
 //!
 //! ```text
-//! labrpc-grader <secret> <test> passed seed=<n> virtual_ms=<n>
+//! labrpc-grader <secret> <test> passed seed=<n> virtual_ms=<n> [missing=<event>,<event>]
 //! labrpc-grader <secret> <test> failed seed=<n> virtual_ms=<n> <reason>
 //! ```
 //!
 //! (`seed` is the seed the run used, which a tool compares with the `LAB_SEED` it gave to learn
-//! whether the test takes its seed; simulated tests only, as `virtual_ms`.)
+//! whether the test takes its seed; simulated tests only, as `virtual_ms`. `missing` names the
+//! events the test exists to create that the run did not make happen (see
+//! [`crate::sim::scenario`]): a grader does not count such a pass.)
 //!
 //! The reason is the whole failure message, up to [`MAX_REASON`] bytes, on that one line: a
 //! backslash is written `\\`, a line break `\n` (see [`escape`] and [`unescape`]).
@@ -48,6 +50,8 @@ pub struct Evidence {
     secret: String,
     test: String,
     seed: Option<u64>,
+    /// The events the test names that did not happen, joined by `,` (empty when none).
+    missing: String,
 }
 
 impl std::fmt::Debug for Evidence {
@@ -84,6 +88,7 @@ pub fn take(fallback: &str) -> Option<Evidence> {
         secret: secret.to_string(),
         test: test.replace(char::is_whitespace, "_"),
         seed: None,
+        missing: String::new(),
     })
 }
 
@@ -92,6 +97,14 @@ impl Evidence {
     pub fn for_seed(&self, seed: u64) -> Evidence {
         Evidence {
             seed: Some(seed),
+            ..self.clone()
+        }
+    }
+
+    /// This evidence, saying that the run did not make the events `missing` happen (`a,b`).
+    pub fn missing(&self, missing: &str) -> Evidence {
+        Evidence {
+            missing: missing.to_string(),
             ..self.clone()
         }
     }
@@ -119,6 +132,9 @@ impl Evidence {
         }
         if let Some(time) = virtual_time {
             line += &format!(" virtual_ms={}", time.as_millis());
+        }
+        if verdict == "passed" && !self.missing.is_empty() {
+            line += &format!(" missing={}", self.missing);
         }
         if !reason.is_empty() {
             line += &format!(" {reason}");

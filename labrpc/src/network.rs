@@ -67,6 +67,17 @@ struct EndSlot {
     enabled: bool,
     deleted: bool,
     server: Option<usize>,
+    replies: Replies,
+}
+
+/// What became of the replies of calls made on some ends: a harness's evidence of what a run
+/// made happen (a reply lost after its handler ran means the caller will send the request again).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Replies {
+    /// Replies that reached their caller.
+    pub delivered: u64,
+    /// Replies the network lost after the handler had run.
+    pub lost: u64,
 }
 
 struct ServerSlot {
@@ -187,6 +198,7 @@ impl Network {
             enabled: false,
             deleted: false,
             server: None,
+            replies: Replies::default(),
         });
         st.end_ids.insert(name.to_string(), id);
         let node = sim::current_node_name();
@@ -274,6 +286,17 @@ impl Network {
     /// Bytes of every call's arguments plus every delivered reply.
     pub fn total_bytes(&self) -> u64 {
         self.inner.total_bytes.load(Ordering::Relaxed)
+    }
+
+    /// The replies of calls made on every end whose name `ends` accepts, deleted ends included.
+    pub fn replies(&self, ends: impl Fn(&str) -> bool) -> Replies {
+        let st = self.inner.state.lock().unwrap();
+        (st.ends.iter())
+            .filter(|slot| ends(&slot.name))
+            .fold(Replies::default(), |sum, slot| Replies {
+                delivered: sum.delivered + slot.replies.delivered,
+                lost: sum.lost + slot.replies.lost,
+            })
     }
 }
 
@@ -502,6 +525,7 @@ impl Inner {
         }
         if !req.reliable && self.random(1000) < 100 {
             ev(Event::DropReply, reply.len());
+            self.state.lock().unwrap().ends[req.end].replies.lost += 1;
             return Err(RpcError::Unavailable);
         }
         if req.long_reordering && self.random(900) < 600 {
@@ -516,6 +540,7 @@ impl Inner {
         self.total_bytes
             .fetch_add(reply.len() as u64, Ordering::Relaxed);
         ev(Event::Deliver, reply.len());
+        self.state.lock().unwrap().ends[req.end].replies.delivered += 1;
         Ok(reply)
     }
 }

@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use labrpc::{ClientEnd, Network, Node, Persister, Server, view};
 
+use crate::events;
+
 /// A server of a replicated service, as the group starts and stops it: implemented by each lab's
 /// harness on its own server type.
 pub trait Replica: Send + Sync + 'static {
@@ -206,6 +208,12 @@ impl<S: Replica> Group<S> {
         let (ends, persister) = {
             let mut st = self.lock();
             st.instances[i] += 1;
+            if st.instances[i] > 1 {
+                events::happened(events::SERVER_RESTARTED);
+                if st.saved[i].snapshot_size() > 0 {
+                    events::happened(events::RESTARTED_FROM_SNAPSHOT);
+                }
+            }
             let from = self.server_name(i);
             let names: Vec<String> = (0..self.inner.n)
                 .map(|j| format!("{from}->{}#{}", self.server_name(j), st.instances[i]))
@@ -282,6 +290,15 @@ impl<S: Replica> Group<S> {
     /// Splits the servers into `sides` that cannot reach each other, each fully connected inside;
     /// a server on no side is cut off from everyone. Clerks' links are not touched.
     pub fn partition(&self, sides: &[&[usize]]) {
+        let minority = |side: &&[usize]| 2 * side.len() <= self.inner.n;
+        if let Some(leader) = self.leader()
+            && sides
+                .iter()
+                .find(|side| side.contains(&leader))
+                .is_none_or(minority)
+        {
+            events::happened(events::LEADER_ISOLATED);
+        }
         view::note("partition", || {
             let sides: Vec<String> = sides.iter().map(|side| self.names(side)).collect();
             format!("partition {}", sides.join(" | "))
@@ -396,6 +413,16 @@ impl<S: Replica> Group<S> {
         for (j, name) in clerk.names.iter().enumerate() {
             self.inner.net.enable(name, to.contains(&j));
         }
+    }
+
+    /// Counts, as [`events::CLIENT_REPLY_LOST`], the replies to clerks of this group that the
+    /// network lost after a server had handled the request (at the end of a test).
+    pub fn count_lost_clerk_replies(&self) {
+        let servers = format!("->{}S", self.inner.prefix);
+        let lost = (self.inner.net)
+            .replies(|end| end.starts_with('C') && end.contains(&servers))
+            .lost;
+        events::at_least(events::CLIENT_REPLY_LOST, lost);
     }
 
     /// Removes a clerk's ends from the network (clerks come and go by the thousand).

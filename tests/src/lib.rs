@@ -3,6 +3,8 @@
 //! - [`lincheck`]: the linearizability checker (porcupine-class search), its models, the history
 //!   recorder every KV lab uses, readers for published histories, and the HTML timeline.
 //! - [`run`]: the prologue of every simulated graded test (its name, seeds and simulator).
+//! - [`events`]: the events each graded test exists to create, counted per run and shown on its
+//!   summary line; a pass in which one did not happen is not counted by the grader.
 //! - [`group`]: one replica group of servers on the simulated network, with the crashes,
 //!   restarts and partitions 6.5840's testers make; every replicated lab's harness runs on it.
 //! - [`convergence`]: the check that an eventually consistent store lost no acknowledged write
@@ -19,6 +21,7 @@
 //! `tools` crate, so that building a lab's tests does not build their dependencies.
 
 pub mod convergence;
+pub mod events;
 pub mod expected;
 pub mod failure_page;
 pub mod group;

@@ -61,7 +61,12 @@ impl Summary {
         if let Some(bytes) = tally.bytes {
             line += &format!(", {bytes:8} bytes");
         }
-        line + &format!(", {:5} ops", tally.ops)
+        line += &format!(", {:5} ops", tally.ops);
+        let events = crate::events::summary();
+        if !events.is_empty() {
+            line += &format!(", {events}");
+        }
+        line
     }
 
     /// Prints the summary line.

@@ -36,6 +36,8 @@ struct Stats {
     virtual_mean: f64,
     virtual_m2: f64,
     wall_sum: f64,
+    /// Passing runs in which each event the test exists to create did not happen.
+    missing: std::collections::BTreeMap<String, u32>,
 }
 
 impl Stats {
@@ -44,6 +46,9 @@ impl Stats {
         self.wall_sum += outcome.wall.as_secs_f64();
         if !outcome.passed {
             self.failed.push((seed, failure_reason(outcome)));
+        }
+        for event in &outcome.missing {
+            *self.missing.entry(event.clone()).or_default() += 1;
         }
         if let Some(v) = outcome.virtual_time {
             let x = v.as_secs_f64();
@@ -178,6 +183,17 @@ fn print_table(options: &Options, tallies: &[Stats], elapsed: Duration) {
             virtual_time,
             t.wall_sum / f64::from(t.done.max(1))
         );
+    }
+    // A pass in which the test's scenario did not happen tested nothing of it (the grader does
+    // not count it): say how often, per test and event.
+    for (case, t) in options.cases.iter().zip(tallies) {
+        let passed = t.done - t.failed.len() as u32;
+        for (event, n) in &t.missing {
+            println!(
+                "{}: {event} did not happen in {n} of {passed} passing runs",
+                case.full_name
+            );
+        }
     }
     let runs: u32 = tallies.iter().map(|t| t.done).sum();
     let failed: usize = tallies.iter().map(|t| t.failed.len()).sum();

@@ -64,6 +64,7 @@ const LAB: tests::Lab = tests::Lab {
         "a lock (the store, the hints) held across an .await, which stops every handler and the \
          handoff task of that node",
     ],
+    events: &[],
 };
 
 /// Runs one graded test on a fresh cluster.

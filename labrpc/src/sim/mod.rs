@@ -20,6 +20,7 @@ mod blocked;
 mod interleave;
 mod margin;
 mod node;
+mod scenario;
 mod seed;
 mod task;
 pub(crate) mod trace;
@@ -37,6 +38,7 @@ pub(crate) use interleave::latency;
 pub use margin::bound;
 pub use node::Node;
 pub(crate) use node::{panic_message, spawn_on};
+pub use scenario::{Scenario, scenario};
 pub use seed::derive_seed;
 pub(crate) use seed::stream as seed_stream;
 pub(crate) use task::{current_node, current_node_name};
@@ -95,6 +97,8 @@ pub struct Report {
     pub blocked: Duration,
     /// The run's view, when it recorded one (see [`crate::view`]).
     pub view: Option<PathBuf>,
+    /// The events the harness counted, and those the test names that did not happen.
+    pub scenario: Scenario,
 }
 
 /// Why a run failed, with what is needed to replay it.
@@ -240,9 +244,18 @@ impl Builder {
         let outcome = this.try_run(body);
         if let Some(evidence) = &this.evidence {
             match &outcome {
-                Ok(reports) => evidence
-                    .for_seed(reports[0].seed)
-                    .passed(Some(reports.iter().map(|r| r.virtual_time).sum())),
+                Ok(reports) => {
+                    let mut missing = Scenario::default();
+                    for report in reports {
+                        missing
+                            .missing
+                            .extend(report.scenario.missing.iter().cloned());
+                    }
+                    evidence
+                        .for_seed(reports[0].seed)
+                        .missing(&missing.missing_field())
+                        .passed(Some(reports.iter().map(|r| r.virtual_time).sum()))
+                }
                 Err(failure) => evidence
                     .for_seed(failure.seed)
                     .failed(Some(failure.virtual_time), &failure.message),
@@ -506,6 +519,7 @@ impl Builder {
             bounds,
             blocked: blocked.total(),
             view: view_file,
+            scenario: world.scenario.take(),
         };
         Ok((report, trace.take_recorded()))
     }
@@ -644,23 +658,29 @@ impl Builder {
 /// the grader) that need each run's outcome and virtual time without parsing test output:
 /// `test=<name> seed=<seed> result=<pass|fail> virtual_ms=<ms>`, and for a pass
 /// ` digest=<hex> events=<n> blocked_ms=<ms>`: the network trace's digest and length, and the
-/// real time the simulator thread spent blocked (docs/PERFORMANCE.md measures it).
+/// real time the simulator thread spent blocked (docs/PERFORMANCE.md measures it); then, when the
+/// harness counted its test's events, ` scenario=<event>:<n>,...` and ` missing=<event>,...`.
 fn append_outcome(test: &str, seed: u64, outcome: &Result<Report, Failure>) {
     let Some(path) = std::env::var_os("LAB_REPORT") else {
         return;
     };
     // A passing run's trace digest lets a tool compare runs across builds and machines.
     let (result, virtual_time, details) = match outcome {
-        Ok(r) => (
-            "pass",
-            r.virtual_time,
-            format!(
+        Ok(r) => {
+            let mut details = format!(
                 " digest={:016x} events={} blocked_ms={}",
                 r.digest,
                 r.events,
                 r.blocked.as_millis()
-            ),
-        ),
+            );
+            if !r.scenario.counts.is_empty() {
+                details += &format!(" scenario={}", r.scenario.counts_field());
+            }
+            if !r.scenario.missing.is_empty() {
+                details += &format!(" missing={}", r.scenario.missing_field());
+            }
+            ("pass", r.virtual_time, details)
+        }
         Err(f) => ("fail", f.virtual_time, String::new()),
     };
     let line = format!(
@@ -714,6 +734,12 @@ pub fn limit_real_blocking(limit: Duration) {
 /// Virtual time since the current run's body started (zero outside a run).
 pub fn elapsed() -> Duration {
     world::current().map_or(Duration::ZERO, |w| w.elapsed())
+}
+
+/// The machine the calling code runs on (a [`Node`]'s name), if any: a harness names what a
+/// server asks of it after the server.
+pub fn machine() -> Option<std::sync::Arc<str>> {
+    current_node_name()
 }
 
 /// The seed of the current run, if inside one.

@@ -14,6 +14,7 @@ use tokio::time::{Duration, Instant};
 
 use super::blocked::Budget;
 use super::margin::Shares;
+use super::scenario::Scenario;
 use super::seed;
 use super::trace::{Record, Trace};
 use crate::clock::Skew;
@@ -39,6 +40,8 @@ pub(crate) struct World {
     pub heartbeat: Arc<AtomicU64>,
     /// The largest share of each bound the test used (see `margin`).
     pub bounds: RefCell<Shares>,
+    /// The events the harness says the run made happen (see `scenario`).
+    pub scenario: RefCell<Scenario>,
     /// What to release when the run ends (see `at_teardown`).
     teardown: RefCell<Vec<Box<dyn FnOnce()>>>,
     /// The bounds of the nodes' clocks (`clock::set_skew`), and each node's clock once read.
@@ -71,6 +74,7 @@ impl World {
             streams: Cell::new(0),
             heartbeat: Arc::new(AtomicU64::new(0)),
             bounds: RefCell::new(Shares::new()),
+            scenario: RefCell::default(),
             teardown: RefCell::new(Vec::new()),
             clock_bounds: Cell::new(None),
             clocks: RefCell::new(HashMap::new()),

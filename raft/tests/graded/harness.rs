@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use labrpc::{ClientEnd, Network, Persister, codec, dlog, sim};
 use raft::{ApplyMsg, Raft};
 use serde::{Deserialize, Serialize};
+use tests::events;
 use tests::group::{Group, Member, Replica};
 use tests::summary::{Summary, Tally};
 use tokio::sync::mpsc;
@@ -88,6 +89,52 @@ const LAB: tests::Lab = tests::Lab {
          committed but never applied",
         "a peer that never answers an RPC: a handler waiting for something (a lock, a channel) \
          that never comes",
+    ],
+    events: &[
+        ("re_election_3a", &[events::LEADER_CHANGED]),
+        ("many_elections_3a", &[events::LEADER_CHANGED]),
+        ("leader_failure_3b", &[events::LEADER_CHANGED]),
+        ("rejoin_3b", &[events::LEADER_CHANGED]),
+        ("backup_3b", &[events::LEADER_CHANGED]),
+        ("persist1_3c", &[events::SERVER_RESTARTED]),
+        ("persist2_3c", &[events::SERVER_RESTARTED]),
+        (
+            "persist3_3c",
+            &[events::SERVER_RESTARTED, events::LEADER_CHANGED],
+        ),
+        (
+            "figure8_3c",
+            &[events::SERVER_RESTARTED, events::LEADER_CHANGED],
+        ),
+        ("figure8_unreliable_3c", &[events::LEADER_CHANGED]),
+        (
+            "reliable_churn_3c",
+            &[events::SERVER_RESTARTED, events::LEADER_CHANGED],
+        ),
+        (
+            "unreliable_churn_3c",
+            &[events::SERVER_RESTARTED, events::LEADER_CHANGED],
+        ),
+        ("snapshot_basic_3d", &[events::SNAPSHOT_TAKEN]),
+        ("snapshot_install_3d", &[events::SNAPSHOT_INSTALLED]),
+        (
+            "snapshot_install_unreliable_3d",
+            &[events::SNAPSHOT_INSTALLED],
+        ),
+        (
+            "snapshot_install_crash_3d",
+            &[events::RESTARTED_FROM_SNAPSHOT],
+        ),
+        (
+            "snapshot_install_uncrash_3d",
+            &[events::RESTARTED_FROM_SNAPSHOT],
+        ),
+        ("snapshot_all_crash_3d", &[events::RESTARTED_FROM_SNAPSHOT]),
+        ("snapshot_init_3d", &[events::RESTARTED_FROM_SNAPSHOT]),
+        ("figure8_scripted_3x", &[events::LEADER_CHANGED]),
+        ("restarted_voter_3x", &[events::SERVER_RESTARTED]),
+        ("deposed_leader_steps_down_3x", &[events::LEADER_CHANGED]),
+        ("late_vote_replies_3x", &[events::LEADER_CHANGED]),
     ],
 };
 
@@ -172,6 +219,8 @@ struct Inner {
     /// The peers 6.5840's `connect`/`disconnect` have connected.
     connected: Mutex<Vec<bool>>,
     summary: Mutex<Option<Begun>>,
+    /// The latest term in which the tester saw a leader (for [`events::LEADER_CHANGED`]).
+    leader_term: Mutex<Option<u64>>,
 }
 
 /// What `begin` recorded, for the summary line.
@@ -233,6 +282,7 @@ impl Config {
                 applied,
                 connected: Mutex::new(vec![true; n]),
                 summary: Mutex::new(None),
+                leader_term: Mutex::new(None),
             }),
         }
     }
@@ -341,6 +391,17 @@ impl Config {
         self.inner.group.log_size()
     }
 
+    /// Notes that the tester saw a leader of `term`: a later term than the last one it saw a
+    /// leader of means leadership changed hands.
+    pub fn saw_leader(&self, term: u64) {
+        let mut seen = self.inner.leader_term.lock().unwrap();
+        match *seen {
+            Some(last) if term > last => events::happened(events::LEADER_CHANGED),
+            _ => {}
+        }
+        *seen = Some(seen.map_or(term, |last| last.max(term)));
+    }
+
     /// Waits for exactly one connected peer to claim leadership and returns it; fails if some
     /// term has two leaders, or if none appears in about five seconds.
     pub async fn check_one_leader(&self) -> usize {
@@ -363,7 +424,8 @@ impl Config {
                     names(ls.iter().copied())
                 );
             }
-            if let Some((term, ls)) = leaders.last_key_value() {
+            if let Some((&term, ls)) = leaders.last_key_value() {
+                self.saw_leader(term);
                 labrpc::view::note("check", || format!("one leader: S{} in term {term}", ls[0]));
                 return ls[0];
             }
@@ -486,8 +548,9 @@ impl Config {
                     None
                 };
                 if let Some(rf) = rf
-                    && let Some((i, _)) = rf.start(encoded.clone())
+                    && let Some((i, term)) = rf.start(encoded.clone())
                 {
+                    self.saw_leader(term);
                     index = Some((starts, i));
                     break;
                 }
@@ -608,7 +671,10 @@ impl Applied {
                 ApplyMsg::Command { index, command } => self.apply_command(i, index, command),
                 ApplyMsg::Snapshot {
                     index, snapshot, ..
-                } if self.snapshot => self.apply_snapshot(i, index, &snapshot).map(|()| None),
+                } if self.snapshot => {
+                    events::happened(events::SNAPSHOT_INSTALLED);
+                    self.apply_snapshot(i, index, &snapshot).map(|()| None)
+                }
                 // Beyond 6.5840, which ignores it: without a service that snapshots, a correct
                 // Raft has no snapshot to deliver.
                 ApplyMsg::Snapshot { index, .. } => Err(format!(
@@ -618,7 +684,10 @@ impl Applied {
                 )),
             };
             match result {
-                Ok(Some((index, snapshot))) => rf.snapshot(index, snapshot),
+                Ok(Some((index, snapshot))) => {
+                    events::happened(events::SNAPSHOT_TAKEN);
+                    rf.snapshot(index, snapshot)
+                }
                 Ok(None) => {}
                 Err(e) => {
                     sim::fail(e);

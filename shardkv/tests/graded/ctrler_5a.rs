@@ -21,6 +21,7 @@ const CTRLER_LAB: tests::Lab = tests::Lab {
          never tries the new leader",
         "a controller clerk that stops trying, or keeps asking a server that will never answer",
     ],
+    events: &[],
 };
 
 /// Runs one controller test on a fresh group of three controller servers.

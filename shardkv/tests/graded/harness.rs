@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use labrpc::{ClientEnd, Network};
 use shardkv::ctrler::{self, CtrlerServer, Gid};
 use shardkv::{Clerk, MakeEnd, ShardKv};
+use tests::events;
 use tests::expected::Expected;
 use tests::group::{Group, Replica};
 use tests::kvtest::Ops;
@@ -40,6 +41,27 @@ pub const LAB: tests::Lab = tests::Lab {
         "a handler that waits for its log index without a timeout, or a clerk that stops asking \
          the controller for a newer configuration",
     ],
+    events: &[
+        ("static_shards_5a", &[RESTARTED]),
+        ("join_leave_5b", &[MOVED]),
+        ("snapshot_5b", &[MOVED, FROM_SNAPSHOT]),
+        ("miss_change_5b", &[MOVED, RESTARTED]),
+        ("concurrent1_5b", &[MOVED, RESTARTED]),
+        ("concurrent2_5b", &[MOVED, RESTARTED]),
+        ("concurrent3_5b", &[MOVED, RESTARTED]),
+        ("unreliable1_5b", &[MOVED, LOST]),
+        ("unreliable2_5b", &[MOVED, LOST]),
+        ("unreliable3_5b", &[MOVED, LOST]),
+        ("challenge1_delete_5b", &[MOVED]),
+        ("challenge2_unaffected_5b", &[MOVED]),
+        ("challenge2_partial_5b", &[MOVED]),
+    ],
+};
+
+// The events of Lab 5's tests, in short.
+use events::{
+    CLIENT_REPLY_LOST as LOST, GROUPS_TALKED as MOVED, RESTARTED_FROM_SNAPSHOT as FROM_SNAPSHOT,
+    SERVER_RESTARTED as RESTARTED,
 };
 
 /// Runs one graded test on a fresh controller and three shard groups, none of them joined yet.
@@ -90,12 +112,17 @@ impl Replica for ShardReplica {
 }
 
 /// 6.5840's `make_end`: a new end to the server called `server`, enabled. Its name says which
-/// server it reaches: `E17->server-101-S2`.
+/// server it reaches, and which server asked for it, if one did: `E17->server-101-S2` for a
+/// clerk of the tester's, `server-100-S0:E18->server-101-S2` for a server of group 100.
 pub fn make_end(net: &Network) -> MakeEnd {
     let net = net.clone();
     let made = Arc::new(AtomicU64::new(0));
     Arc::new(move |server: &str| -> ClientEnd {
-        let name = format!("E{}->{server}", made.fetch_add(1, Ordering::Relaxed));
+        let caller = labrpc::sim::machine().map_or_else(String::new, |m| format!("{m}:"));
+        let name = format!(
+            "{caller}E{}->{server}",
+            made.fetch_add(1, Ordering::Relaxed)
+        );
         let end = net.make_end(&name);
         net.connect(&name, server);
         net.enable(&name, true);
@@ -311,6 +338,7 @@ impl Cluster {
 
     /// Prints the summary line started by [`Cluster::begin`].
     pub fn end(&self) {
+        self.count_network_events();
         let summary = self.inner.summary.lock().unwrap().take();
         summary.expect("begin() was called").passed(Tally {
             peers: SERVERS * GIDS.len(),
@@ -319,6 +347,27 @@ impl Cluster {
             ops: self.inner.ops.count(),
             bytes: None,
         });
+    }
+}
+
+impl Cluster {
+    /// Counts what only the network saw: replies one group's servers gave another's (a shard or
+    /// its deletion moving), and replies to the tester's clerks lost after a server handled them.
+    fn count_network_events(&self) {
+        let net = &self.inner.net;
+        let between_groups = net.replies(|end| {
+            let Some((caller, target)) = end
+                .split_once(':')
+                .map(|(c, rest)| (c, rest.split_once("->").map_or("", |(_, target)| target)))
+            else {
+                return false;
+            };
+            let group = |server: &str| server.rsplit_once("-S").map(|(group, _)| group.to_string());
+            group(caller).is_some() && group(caller) != group(target)
+        });
+        events::at_least(events::GROUPS_TALKED, between_groups.delivered);
+        let lost = net.replies(|end| end.starts_with('E')).lost;
+        events::at_least(events::CLIENT_REPLY_LOST, lost);
     }
 }
 

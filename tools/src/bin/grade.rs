@@ -136,6 +136,7 @@ fn body() -> anyhow::Result<ExitCode> {
         None => Kind::Protected,
     };
     notes.add(files, prepared.notes.clone());
+    notes.add(Kind::Scenarios, grade::uncounted_runs(&results));
     notes.add(Kind::RunWarnings, grade::run_warnings(&results));
     if !args.no_clippy {
         eprintln!("clippy on the student files ...");

@@ -107,6 +107,16 @@ fn test_output(r: &TestResult) -> String {
         r.runs.len() - r.failed_runs().count(),
         r.runs.len()
     );
+    if let Some(shortfall) = r.scenario_shortfall() {
+        out += &format!("\n\nNo points: {shortfall}.");
+    }
+    for (seed, outcome) in r.uncounted_runs() {
+        out += &format!(
+            "\n\nNot counted{}: passed, but {} did not happen.",
+            seed.map_or_else(String::new, |s| format!(" (seed {s})")),
+            outcome.missing.join(", ")
+        );
+    }
     for (i, (seed, outcome)) in r.failed_runs().enumerate() {
         out += &format!(
             "\n\nFailed{}: {}\nReplay it exactly in your copy of the handout, with these files \

@@ -19,6 +19,8 @@ pub enum Kind {
     Submission,
     /// Grading a student's handout: protected files that differ from the handout's.
     Protected,
+    /// Passing runs that did not count: the test's scenario did not happen in them.
+    Scenarios,
     /// The simulator's warnings about runs (a thread blocked in real time).
     RunWarnings,
     /// Clippy's warnings about the student files.
@@ -31,6 +33,10 @@ impl Kind {
             Kind::Submission => "The submission's files",
             Kind::Protected => {
                 "Changed files that the course grader restores (your grade there can differ)"
+            }
+            Kind::Scenarios => {
+                "Runs that did not count (a test's scenario did not happen in them, so the \
+                 grader drew other seeds)"
             }
             Kind::RunWarnings => {
                 "Simulator warnings (no points lost: they point at code that slows tests down or \

@@ -66,6 +66,10 @@ pub fn print_report(results: &[TestResult], replay_in: Option<&Path>) -> (usize,
     if !failing.is_empty() {
         println!("\nFailures:");
         for r in &failing {
+            if let Some(shortfall) = r.scenario_shortfall() {
+                println!("  {} {} {}: {shortfall}", r.package, r.part, r.name);
+                continue;
+            }
             let failed = r.failed_runs().count();
             println!(
                 "  {} {} {}: {failed} of {} runs failed",
@@ -121,6 +125,33 @@ pub fn run_warnings(results: &[TestResult]) -> Vec<String> {
                     notes.push(note);
                 }
             }
+        }
+    }
+    notes
+}
+
+/// The passing runs that did not count because an event their test exists to create did not
+/// happen, one note per test, for the report's notes ([`super::Kind::Scenarios`]).
+pub fn uncounted_runs(results: &[TestResult]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for r in results {
+        let uncounted: Vec<String> = (r.uncounted_runs())
+            .map(|(seed, outcome)| {
+                let seed = seed.map_or_else(|| "a run".to_string(), |s| format!("seed {s}"));
+                format!("{seed} ({} did not happen)", outcome.missing.join(", "))
+            })
+            .collect();
+        if !uncounted.is_empty() {
+            notes.push(format!(
+                "{} {} {}: {} passed without making the test's scenario happen and did not \
+                 count; {} of {} runs did",
+                r.lab_id,
+                r.part,
+                r.name,
+                uncounted.join(", "),
+                r.counted_runs(),
+                r.runs.len()
+            ));
         }
     }
     notes

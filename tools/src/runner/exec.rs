@@ -87,6 +87,9 @@ pub struct RunOutcome {
     pub seed_used: Option<u64>,
     /// What went to the policy's log file, if it has one.
     pub logged: Option<Logged>,
+    /// For a pass: the events its test exists to create that the run did not make happen (from
+    /// the harness's evidence; see `labrpc::sim::scenario`).
+    pub missing: Vec<String>,
 }
 
 /// How long the output pipes may stay open once the run's processes are killed.
@@ -140,6 +143,7 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
                 virtual_time: None,
                 seed_used: None,
                 logged: None,
+                missing: Vec::new(),
             };
         }
     };
@@ -187,13 +191,16 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
 
     let seen = watcher.seen();
     let verdict = judge(policy, timed_out, ended.as_ref(), &seen);
+    let passed = verdict.is_ok();
     let virtual_ms = match &seen.verdict {
-        Some(Verdict::Passed { virtual_ms } | Verdict::Failed { virtual_ms, .. }) => *virtual_ms,
+        Some(Verdict::Passed { virtual_ms, .. } | Verdict::Failed { virtual_ms, .. }) => {
+            *virtual_ms
+        }
         None => None,
     };
     RunOutcome {
         started: true,
-        passed: verdict.is_ok(),
+        passed,
         timed_out,
         reason: verdict.err(),
         output: seen.tail_text(),
@@ -206,6 +213,10 @@ pub fn run_one(spec: &RunSpec) -> RunOutcome {
             (Some(log), None) if log.cut => Some(Logged::Cut { bytes: log.bytes }),
             (Some(log), None) => Some(Logged::Whole { bytes: log.bytes }),
             (None, None) => None,
+        },
+        missing: match (&seen.verdict, passed) {
+            (Some(Verdict::Passed { missing, .. }), true) => missing.clone(),
+            _ => Vec::new(),
         },
     }
 }

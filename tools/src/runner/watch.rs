@@ -28,6 +28,8 @@ const WARNING: &str = "labrpc: warning: ";
 pub enum Verdict {
     Passed {
         virtual_ms: Option<u64>,
+        /// The events the test exists to create that this run did not make happen.
+        missing: Vec<String>,
     },
     Failed {
         virtual_ms: Option<u64>,
@@ -194,7 +196,12 @@ impl Watcher {
             None => (None, rest),
         };
         let verdict = match verdict {
-            "passed" => Verdict::Passed { virtual_ms },
+            "passed" => Verdict::Passed {
+                virtual_ms,
+                missing: (reason.trim().strip_prefix("missing="))
+                    .map(|events| events.split(',').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            },
             "failed" => Verdict::Failed {
                 virtual_ms,
                 reason: labrpc::grading::unescape(reason.trim()),
@@ -260,7 +267,8 @@ mod tests {
         assert_eq!(
             w.seen().verdict,
             Some(Verdict::Passed {
-                virtual_ms: Some(5)
+                virtual_ms: Some(5),
+                missing: Vec::new(),
             })
         );
         assert_eq!(w.seen().seed_used, Some(12));
@@ -276,6 +284,21 @@ mod tests {
         // The secret never reaches the kept output; the forged lines do.
         assert!(!w.seen().tail_text().contains("s3cret"));
         assert!(w.seen().tail_text().contains("guess"));
+    }
+
+    #[test]
+    fn a_pass_names_the_events_its_run_did_not_make_happen() {
+        let w = watcher();
+        w.line(
+            "labrpc-grader s3cret t_1 passed seed=3 virtual_ms=5 missing=snapshot-installed,a-b",
+        );
+        assert_eq!(
+            w.seen().verdict,
+            Some(Verdict::Passed {
+                virtual_ms: Some(5),
+                missing: vec!["snapshot-installed".into(), "a-b".into()],
+            })
+        );
     }
 
     #[test]

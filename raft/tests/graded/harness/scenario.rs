@@ -77,6 +77,7 @@ impl Config {
                 .collect();
             let top = states.iter().map(|&(_, t, _)| t).max().unwrap_or(0);
             if let Some(&(i, term, _)) = states.iter().find(|&&(_, t, l)| l && t == top) {
+                self.saw_leader(term);
                 return (i, term);
             }
         }
