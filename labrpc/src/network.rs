@@ -70,12 +70,19 @@ struct EndSlot {
     replies: Replies,
 }
 
+/// What [`Inner::reply_fate`] decided.
+enum ReplyFate {
+    Dead,
+    Lost,
+    Sent,
+}
+
 /// What became of the replies of calls made on some ends: a harness's evidence of what a run
 /// made happen (a reply lost after its handler ran means the caller will send the request again).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Replies {
-    /// Replies that reached their caller.
-    pub delivered: u64,
+    /// Replies sent back to their caller (one whose caller stopped waiting is counted too).
+    pub sent: u64,
     /// Replies the network lost after the handler had run.
     pub lost: u64,
 }
@@ -294,13 +301,22 @@ impl Network {
         (st.ends.iter())
             .filter(|slot| ends(&slot.name))
             .fold(Replies::default(), |sum, slot| Replies {
-                delivered: sum.delivered + slot.replies.delivered,
+                sent: sum.sent + slot.replies.sent,
                 lost: sum.lost + slot.replies.lost,
             })
     }
 }
 
 impl State {
+    /// Whether the request's end is still enabled and its server still the one it reached.
+    fn serves(&self, req: &Admitted) -> bool {
+        self.ends[req.end].enabled
+            && self.servers[req.server_id]
+                .server
+                .as_ref()
+                .is_some_and(|s| s.same(&req.server))
+    }
+
     /// The name of the server end `id` is connected to, if any.
     fn target_name(&self, id: usize) -> Option<Arc<str>> {
         self.ends[id].server.map(|s| self.servers[s].name.clone())
@@ -437,12 +453,24 @@ impl Inner {
 
     /// Whether the request's server is gone: its end disabled or the server replaced or deleted.
     fn is_dead(&self, req: &Admitted) -> bool {
-        let st = self.state.lock().unwrap();
-        !st.ends[req.end].enabled
-            || !st.servers[req.server_id]
-                .server
-                .as_ref()
-                .is_some_and(|s| s.same(&req.server))
+        !self.state.lock().unwrap().serves(req)
+    }
+
+    /// What becomes of a handled request's reply: none if its server is gone, lost (10% on an
+    /// unreliable network), or sent; counted on its end under the one lock the check takes.
+    fn reply_fate(&self, req: &Admitted) -> ReplyFate {
+        let mut st = self.state.lock().unwrap();
+        if !st.serves(req) {
+            return ReplyFate::Dead;
+        }
+        let replies = &mut st.ends[req.end].replies;
+        if !req.reliable && self.random(1000) < 100 {
+            replies.lost += 1;
+            ReplyFate::Lost
+        } else {
+            replies.sent += 1;
+            ReplyFate::Sent
+        }
     }
 
     async fn deliver(
@@ -517,16 +545,18 @@ impl Inner {
             Some(Err(e)) => return Err(programming_error(e)),
             Some(Ok(reply)) => reply,
         };
-        if self.is_dead(&req) {
+        match self.reply_fate(&req) {
             // Never hand the caller a positive reply from a server that has been replaced: its
             // state may have gone into a Persister the harness has already discarded.
-            ev(Event::Dead, 0);
-            return Err(RpcError::Unavailable);
-        }
-        if !req.reliable && self.random(1000) < 100 {
-            ev(Event::DropReply, reply.len());
-            self.state.lock().unwrap().ends[req.end].replies.lost += 1;
-            return Err(RpcError::Unavailable);
+            ReplyFate::Dead => {
+                ev(Event::Dead, 0);
+                return Err(RpcError::Unavailable);
+            }
+            ReplyFate::Lost => {
+                ev(Event::DropReply, reply.len());
+                return Err(RpcError::Unavailable);
+            }
+            ReplyFate::Sent => {}
         }
         if req.long_reordering && self.random(900) < 600 {
             let extra = self.random(1 + self.random(2000));
@@ -540,7 +570,6 @@ impl Inner {
         self.total_bytes
             .fetch_add(reply.len() as u64, Ordering::Relaxed);
         ev(Event::Deliver, reply.len());
-        self.state.lock().unwrap().ends[req.end].replies.delivered += 1;
         Ok(reply)
     }
 }

@@ -57,12 +57,7 @@ pub(crate) fn begin(named: &'static [&'static str]) {
 
 /// One more `event` in this run.
 pub fn happened(event: &'static str) {
-    add(event, 1);
-}
-
-/// `n` more `event`s in this run.
-pub fn add(event: &'static str, n: u64) {
-    RUN.with_borrow_mut(|run| *run.counts.entry(event).or_default() += n);
+    RUN.with_borrow_mut(|run| *run.counts.entry(event).or_default() += 1);
 }
 
 /// Raises `event`'s count to `total`, for events a harness counts at the end of a test from a
@@ -75,11 +70,6 @@ pub fn at_least(event: &'static str, total: u64) {
         let count = run.counts.entry(event).or_default();
         *count = (*count).max(total);
     });
-}
-
-/// How often `event` has happened in this run so far.
-pub fn count(event: &str) -> u64 {
-    RUN.with_borrow(|run| run.counts.get(event).copied().unwrap_or(0))
 }
 
 /// The named events that have not happened in this run.

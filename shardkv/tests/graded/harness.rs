@@ -354,18 +354,20 @@ impl Cluster {
     /// Counts what only the network saw: replies one group's servers gave another's (a shard or
     /// its deletion moving), and replies to the tester's clerks lost after a server handled them.
     fn count_network_events(&self) {
+        fn group(server: &str) -> Option<&str> {
+            server.rsplit_once("-S").map(|(group, _)| group)
+        }
         let net = &self.inner.net;
+        // A server's ends are named `<caller>:E<n>-><server>`; a group is a server's name
+        // without its `-S<i>`.
         let between_groups = net.replies(|end| {
-            let Some((caller, target)) = end
-                .split_once(':')
-                .map(|(c, rest)| (c, rest.split_once("->").map_or("", |(_, target)| target)))
-            else {
+            let Some((caller, rest)) = end.split_once(':') else {
                 return false;
             };
-            let group = |server: &str| server.rsplit_once("-S").map(|(group, _)| group.to_string());
-            group(caller).is_some() && group(caller) != group(target)
+            let target = rest.split_once("->").map(|(_, target)| target);
+            group(caller).is_some() && group(caller) != target.and_then(group)
         });
-        events::at_least(events::GROUPS_TALKED, between_groups.delivered);
+        events::at_least(events::GROUPS_TALKED, between_groups.sent);
         let lost = net.replies(|end| end.starts_with('E')).lost;
         events::at_least(events::CLIENT_REPLY_LOST, lost);
     }
