@@ -27,7 +27,7 @@ pub mod view;
 
 pub use error::RpcError;
 pub use log::is_log_topic;
-pub use network::{ClientEnd, Network, Replies};
+pub use network::{ClientEnd, Held, Network, Replies, Sent};
 pub use persister::Persister;
 pub use server::{Server, Service};
 pub use sim::Node;

@@ -209,6 +209,71 @@ fn deleted_server_never_replies() {
     });
 }
 
+/// A hold keeps the requests it takes (their callers see them lost), delivers them late when
+/// released, to the end's server of that moment or to a named one, and loses them on a cut link.
+#[test]
+fn held_requests_arrive_when_released() {
+    sim::run("held_requests_arrive_when_released", || async {
+        let (net, ends) = probe_network(2);
+        let held = net.hold(2, |m| {
+            m.end == "c0" && m.server == "probe" && m.method == "Probe.Now"
+        });
+        let (c0, c1) = (ends[0].clone(), ends[1].clone());
+        for i in 0..3 {
+            let lost = c0.call::<_, u64>("Probe.Now", &()).await.is_err();
+            assert_eq!(
+                lost,
+                i < 2,
+                "call {i}: the first two requests on c0 are held"
+            );
+        }
+        assert_eq!(held.kept(), 2);
+        assert!(
+            c1.call::<_, u64>("Probe.Now", &()).await.is_ok(),
+            "c1 is not held"
+        );
+        let before = net.count("probe");
+        sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            net.count("probe"),
+            before,
+            "a held request does not arrive on its own"
+        );
+        assert_eq!(held.release(), 2);
+        sleep(Duration::from_millis(10)).await;
+        assert_eq!(net.count("probe"), before + 2, "released requests arrive");
+        assert_eq!(held.kept(), 0);
+
+        let again = net.hold(1, |m| m.end == "c1");
+        assert!(
+            c1.call::<_, u64>("Probe.Now", &()).await.is_err(),
+            "the caller sees it lost"
+        );
+        net.enable("c1", false);
+        assert_eq!(
+            again.release(),
+            0,
+            "a request held on a link now cut is lost"
+        );
+        net.enable("c1", true);
+        let third = net.hold(1, |m| m.end == "c1");
+        assert!(c1.call::<_, u64>("Probe.Now", &()).await.is_err());
+        net.enable("c1", false);
+        assert_eq!(
+            third.release_to("probe"),
+            1,
+            "release_to ignores the end's link"
+        );
+        assert_eq!(third.release_to("nobody"), 0);
+        drop(third);
+        net.enable("c1", true);
+        assert!(
+            c1.call::<_, u64>("Probe.Now", &()).await.is_ok(),
+            "a dropped hold takes none"
+        );
+    });
+}
+
 /// A workload whose trace depends on many random draws: unreliable calls from several clients.
 async fn chatty_workload() {
     let (net, junk) = junk_network("s");

@@ -31,6 +31,9 @@ pub const SNAPSHOT_INSTALLED: &str = "snapshot-installed";
 /// The network lost the reply to a clerk's request after the server had handled it: the clerk
 /// sends the request again, so the service sees it twice.
 pub const CLIENT_REPLY_LOST: &str = "client-reply-lost";
+/// An old copy of a request, held back by the network while its sender retried and moved on,
+/// reached a server (a scripted test's late message).
+pub const LATE_COPY_DELIVERED: &str = "late-copy-delivered";
 /// A server of one replica group answered a server of another (Lab 5: a shard or its deletion
 /// moved between groups).
 pub const GROUPS_TALKED: &str = "groups-talked";

@@ -26,7 +26,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use labrpc::{ClientEnd, Network, Node, Persister, Server, view};
+use labrpc::{ClientEnd, Held, Network, Node, Persister, Server, view};
 
 use crate::events;
 
@@ -423,6 +423,26 @@ impl<S: Replica> Group<S> {
             .replies(|end| end.starts_with('C') && end.contains(&servers))
             .lost;
         events::at_least(events::CLIENT_REPLY_LOST, lost);
+    }
+
+    /// Holds back the next `up_to` requests the clerk sends (its calls see them lost), so that a
+    /// test can deliver them late with [`Group::deliver_late`].
+    pub fn hold_clerk(&self, clerk: &ClerkEnds, up_to: usize) -> Held {
+        let names = clerk.names.clone();
+        view::note("hold", || format!("hold the next request of {}", names[0]));
+        (self.inner.net).hold(up_to, move |m| names.iter().any(|n| n == m.end))
+    }
+
+    /// Delivers what `held` kept to server `i` now, long after its sender moved on; counts each
+    /// delivered copy as [`events::LATE_COPY_DELIVERED`]. Returns how many it delivered.
+    pub fn deliver_late(&self, held: &Held, i: usize) -> usize {
+        let server = self.server_name(i);
+        view::note("late", || format!("deliver held requests to {server}"));
+        let delivered = held.release_to(&server);
+        for _ in 0..delivered {
+            events::happened(events::LATE_COPY_DELIVERED);
+        }
+        delivered
     }
 
     /// Removes a clerk's ends from the network (clerks come and go by the thousand).

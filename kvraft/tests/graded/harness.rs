@@ -62,12 +62,14 @@ const LAB: tests::Lab = tests::Lab {
             "snapshot_unreliable_recover_concurrent_partition_linearizable_4b",
             &[FROM_SNAPSHOT, LOST],
         ),
+        ("late_request_after_leader_change_4x", &[LATE, ISOLATED]),
+        ("late_request_after_snapshot_4x", &[LATE, FROM_SNAPSHOT]),
     ],
 };
 
 // The events of Lab 4's tests, in short.
 use events::{
-    CLIENT_REPLY_LOST as LOST, LEADER_ISOLATED as ISOLATED,
+    CLIENT_REPLY_LOST as LOST, LATE_COPY_DELIVERED as LATE, LEADER_ISOLATED as ISOLATED,
     RESTARTED_FROM_SNAPSHOT as FROM_SNAPSHOT, SERVER_RESTARTED as RESTARTED,
 };
 

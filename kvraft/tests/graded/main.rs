@@ -6,3 +6,4 @@ mod generic;
 mod harness;
 mod part_4a;
 mod part_4b;
+mod part_4x;

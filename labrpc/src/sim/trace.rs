@@ -12,6 +12,8 @@ pub(crate) enum Event {
     Unreachable,
     /// Unreliable network: the request was lost before the handler ran.
     DropRequest,
+    /// A scripted hold kept the request: its caller sees it lost, and it may arrive later.
+    Held,
     /// The handler was started on the server.
     Dispatch,
     /// The server died (or the end was disabled) while its handler ran: no reply.

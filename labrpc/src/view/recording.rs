@@ -290,7 +290,8 @@ impl Recording {
                 return;
             }
             Event::Unreachable => Fate::Unreachable,
-            Event::DropRequest => Fate::LostRequest,
+            // A held request's late arrival, if any, is its Dispatch after this.
+            Event::DropRequest | Event::Held => Fate::LostRequest,
             Event::Dead => Fate::NoReply,
             Event::DropReply => Fate::LostReply,
             Event::Deliver => Fate::Delivered,

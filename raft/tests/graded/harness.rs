@@ -135,6 +135,7 @@ const LAB: tests::Lab = tests::Lab {
         ("restarted_voter_3x", &[events::SERVER_RESTARTED]),
         ("deposed_leader_steps_down_3x", &[events::LEADER_CHANGED]),
         ("late_vote_replies_3x", &[events::LEADER_CHANGED]),
+        ("late_install_snapshot_3x", &[events::LATE_COPY_DELIVERED]),
     ],
 };
 

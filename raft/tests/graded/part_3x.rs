@@ -8,7 +8,7 @@
 //! the paper guarantees, and where a step depends on an election the test cannot steer, the round
 //! is abandoned and tried again rather than failed.
 
-use crate::harness::{Cmd, Config, random_int, run};
+use crate::harness::{Cmd, Config, SNAPSHOT_INTERVAL, random_int, run};
 use tokio::time::{Duration, Instant, sleep};
 
 /// The scenario of Figure 8 of the extended Raft paper, played step by step. A leader in a later
@@ -168,6 +168,47 @@ fn deposed_leader_steps_down_3x() {
                     sleep(Duration::from_millis(10)).await;
                 }
                 cfg.set_links(|_, _| true);
+                cfg.one(random_int(), 3, true).await;
+            }
+        },
+    );
+}
+
+/// A follower far behind the leader catches up through InstallSnapshot, and then a late copy of
+/// that InstallSnapshot reaches it: the network held the first copy back (the leader saw it lost
+/// and sent another), and delivers it after the follower has applied entries past it. Figure 13:
+/// a snapshot that covers no more than the follower has already committed changes nothing. (The
+/// follower is crashed rather than cut off while it falls behind, so that it does not run for
+/// elections and comes back in the leader's term: the late copy is then not refused for its term.)
+#[test]
+fn late_install_snapshot_3x() {
+    run(
+        3,
+        false,
+        true,
+        "Test (3X): a late copy of an InstallSnapshot",
+        |cfg| async move {
+            cfg.one(random_int(), 3, true).await;
+            for _ in 0..3 {
+                let f = (cfg.check_one_leader().await + 1) % 3;
+                cfg.crash1(f);
+                // Enough entries for the others to snapshot far past the follower's log.
+                for _ in 0..6 * SNAPSHOT_INTERVAL {
+                    cfg.one(random_int(), 2, true).await;
+                }
+                // The first request to the follower as long as a snapshot of 60 entries: its
+                // log cannot be sent in AppendEntries any more, so that is an InstallSnapshot.
+                let held = cfg.hold_long_request_to(f, 300);
+                cfg.start1(f);
+                cfg.connect(f);
+                // The follower catches up through a later copy, then applies entries past it.
+                for _ in 0..SNAPSHOT_INTERVAL / 2 {
+                    cfg.one(random_int(), 3, true).await;
+                }
+                if held.kept() == 1 {
+                    cfg.deliver_late(&held, f);
+                    sleep(Duration::from_millis(200)).await;
+                }
                 cfg.one(random_int(), 3, true).await;
             }
         },

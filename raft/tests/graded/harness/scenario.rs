@@ -1,11 +1,11 @@
 //! Tools for the scripted 3X scenarios, beyond 6.5840's tester: cutting single links (the original
 //! only cuts a peer off from everyone), finding the leader of a group of peers, and a monitor that
 //! checks Election Safety (at most one leader per term) every few milliseconds instead of only when
-//! a test happens to look.
+//! a test happens to look; and requests held back by the network to arrive late.
 
 use std::collections::BTreeMap;
 
-use labrpc::{dlog, sim};
+use labrpc::{Held, dlog, sim};
 use tokio::task::JoinHandle;
 use tokio::time::{Duration, Instant, sleep};
 
@@ -113,5 +113,20 @@ impl Config {
                 sleep(MONITOR_PERIOD).await;
             }
         })
+    }
+
+    /// Holds back the next request to peer `i` whose arguments are at least `min_len` bytes long
+    /// (its sender sees it lost): the tester cannot read the peers' own message types, but a
+    /// request that long must carry a snapshot.
+    pub fn hold_long_request_to(&self, i: usize, min_len: usize) -> Held {
+        let server = self.inner.group.server_name(i);
+        dlog!(TEST, "hold the next request of {min_len}+ bytes to S{i}");
+        (self.inner.net).hold(1, move |m| m.server == server && m.len >= min_len)
+    }
+
+    /// Delivers what `held` kept to peer `i` now; how many requests it delivered.
+    pub fn deliver_late(&self, held: &Held, i: usize) -> usize {
+        dlog!(TEST, "deliver {} held request(s) to S{i}", held.kept());
+        self.inner.group.deliver_late(held, i)
     }
 }

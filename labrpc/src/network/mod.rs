@@ -12,6 +12,9 @@
 //! - While a handler runs, the caller waits only as long as the server is alive and the end
 //!   enabled; once not, the caller gets no reply. A deleted server never replies.
 //!
+//! - Scripted tests can hold requests back and deliver them later (`hold`, beyond 6.5840): the
+//!   caller sees such a request lost, and the old copy reaches a server after its sender moved on.
+//!
 //! One deliberate difference from Go: Go's labrpc notices a dead server by polling every 100 ms;
 //! here the waiting caller is told the moment the harness disconnects or deletes the server. The
 //! caller learns no later than in Go, and virtual-time ties with a 100 ms poll cannot arise.
@@ -33,6 +36,10 @@ use crate::server::{Dispatched, Server};
 use crate::sim::trace::{Event, Record};
 use crate::sim::{self, world};
 use crate::view;
+
+mod hold;
+use hold::HoldSlot;
+pub use hold::{Held, Sent};
 
 /// The simulated network: ends, servers, the wiring between them, and the fault knobs.
 #[derive(Clone)]
@@ -60,6 +67,8 @@ struct State {
     ends: Vec<EndSlot>,
     server_ids: HashMap<String, usize>,
     servers: Vec<ServerSlot>,
+    /// Scripted holds taking requests ([`Network::hold`]), oldest first.
+    holds: Vec<HoldSlot>,
 }
 
 struct EndSlot {
@@ -113,7 +122,16 @@ struct Admitted {
     latency: Option<(u64, u64)>,
 }
 
-/// A call the network cannot deliver: its end is disabled or not connected, or no server is there.
+/// Where a request goes, decided when it is sent.
+enum Route {
+    Deliver(Admitted),
+    Unreachable(Unreachable),
+    /// Kept by a scripted hold: the caller sees it lost.
+    Held(Unreachable),
+}
+
+/// A call the network does not deliver now: its end is disabled or not connected, no server is
+/// there, or a hold kept it.
 struct Unreachable {
     /// The trace number of the request's send.
     call: u64,
@@ -362,9 +380,10 @@ impl ClientEnd {
         })?;
         // Admitted before the first await, so that the arguments' text for the run view is not
         // kept in this future, which every RPC allocates.
-        let reply = match self.admit(method, encoded.len(), view::payload(args).as_deref()) {
-            Err(unreachable) => self.fail_unreachable(unreachable, method).await,
-            Ok(req) => self.net.clone().deliver(req, method.into(), encoded).await,
+        let reply = match self.admit(method, &encoded, view::payload(args).as_deref()) {
+            Route::Unreachable(call) => self.fail_unreachable(call, method).await,
+            Route::Held(call) => self.fail_held(call, method).await,
+            Route::Deliver(req) => self.net.clone().deliver(req, method.into(), encoded).await,
         }?;
         codec::decode(&reply).map_err(|e| {
             programming_error(RpcError::Codec {
@@ -377,16 +396,12 @@ impl ClientEnd {
         })
     }
 
-    /// Traces the send of a call with `len` bytes of arguments (`payload`: their text, for the
-    /// run view) and decides, from the network's state at this moment, where it goes.
-    fn admit(
-        &self,
-        method: &str,
-        len: usize,
-        payload: Option<&str>,
-    ) -> Result<Admitted, Unreachable> {
+    /// Traces the send of a call with arguments `args` (`payload`: their text, for the run view)
+    /// and decides, from the network's state at this moment, where it goes.
+    fn admit(&self, method: &str, args: &[u8], payload: Option<&str>) -> Route {
+        let len = args.len();
         let net = &self.net;
-        let st = net.state.lock().unwrap();
+        let mut st = net.state.lock().unwrap();
         net.total_count.fetch_add(1, Ordering::Relaxed);
         net.total_bytes.fetch_add(len as u64, Ordering::Relaxed);
         let slot = &st.ends[self.id];
@@ -401,12 +416,27 @@ impl ClientEnd {
             len,
             payload,
         });
+        let held = match (slot.enabled, target) {
+            (true, Some(t)) if t.server.is_some() => {
+                let (end, server) = (slot.name.clone(), t.name.clone());
+                hold::take(&mut st.holds, call, self.id, (&end, &server), method, args)
+            }
+            _ => false,
+        };
+        let slot = &st.ends[self.id];
+        if held {
+            return Route::Held(Unreachable {
+                call,
+                end_name: slot.name.clone(),
+                long_delays: false,
+            });
+        }
         match (
             slot.enabled,
             slot.server,
-            target.and_then(|t| t.server.clone()),
+            slot.server.and_then(|s| st.servers[s].server.clone()),
         ) {
-            (true, Some(server_id), Some(server)) => Ok(Admitted {
+            (true, Some(server_id), Some(server)) => Route::Deliver(Admitted {
                 call,
                 end: self.id,
                 end_name: slot.name.clone(),
@@ -417,12 +447,27 @@ impl ClientEnd {
                 long_reordering: st.long_reordering,
                 latency: st.latency,
             }),
-            _ => Err(Unreachable {
+            _ => Route::Unreachable(Unreachable {
                 call,
                 end_name: slot.name.clone(),
                 long_delays: st.long_delays,
             }),
         }
+    }
+
+    /// Fails a call whose request a hold kept, as if an unreliable network had lost it.
+    async fn fail_held(&self, call: Unreachable, method: &str) -> Result<Vec<u8>, RpcError> {
+        sleep(self.net.travel_time(true, None)).await;
+        trace(
+            Event::Held,
+            call.call,
+            self.id,
+            &call.end_name,
+            "",
+            method,
+            0,
+        );
+        Err(RpcError::Unavailable)
     }
 
     /// Fails a call that cannot be delivered after a delay, as a real timeout would.
