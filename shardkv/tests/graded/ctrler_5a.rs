@@ -21,11 +21,11 @@ const CTRLER_LAB: tests::Lab = tests::Lab {
          never tries the new leader",
         "a controller clerk that stops trying, or keeps asking a server that will never answer",
     ],
-    events: &[],
+    events: &[("query_deposed_ctrler_5x", &[tests::events::LEADER_ISOLATED])],
 };
 
 /// Runs one controller test on a fresh group of three controller servers.
-fn run<F, Fut>(test: F)
+pub(crate) fn run<F, Fut>(test: F)
 where
     F: Fn(Network, Group<CtrlerReplica>) -> Fut,
     Fut: Future<Output = ()>,
@@ -38,12 +38,12 @@ where
 }
 
 /// A subtest under way: its summary line, and the network's RPC count when it began.
-struct Subtest {
+pub(crate) struct Subtest {
     summary: Summary,
     rpcs: u64,
 }
 
-fn begin(title: &str, net: &Network) -> Subtest {
+pub(crate) fn begin(title: &str, net: &Network) -> Subtest {
     Subtest {
         summary: Summary::begin(title),
         rpcs: net.total_count(),
@@ -51,7 +51,7 @@ fn begin(title: &str, net: &Network) -> Subtest {
 }
 
 /// Prints a subtest's summary line.
-fn passed(subtest: Subtest, net: &Network) {
+pub(crate) fn passed(subtest: Subtest, net: &Network) {
     subtest.summary.passed(Tally {
         peers: SERVERS,
         rpcs: net.total_count() - subtest.rpcs,

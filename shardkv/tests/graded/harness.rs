@@ -55,13 +55,14 @@ pub const LAB: tests::Lab = tests::Lab {
         ("challenge1_delete_5b", &[MOVED]),
         ("challenge2_unaffected_5b", &[MOVED]),
         ("challenge2_partial_5b", &[MOVED]),
+        ("late_request_after_move_5x", &[LATE, MOVED]),
     ],
 };
 
 // The events of Lab 5's tests, in short.
 use events::{
-    CLIENT_REPLY_LOST as LOST, GROUPS_TALKED as MOVED, RESTARTED_FROM_SNAPSHOT as FROM_SNAPSHOT,
-    SERVER_RESTARTED as RESTARTED,
+    CLIENT_REPLY_LOST as LOST, GROUPS_TALKED as MOVED, LATE_COPY_DELIVERED as LATE,
+    RESTARTED_FROM_SNAPSHOT as FROM_SNAPSHOT, SERVER_RESTARTED as RESTARTED,
 };
 
 /// Runs one graded test on a fresh controller and three shard groups, none of them joined yet.
@@ -243,6 +244,14 @@ impl Cluster {
             clerk: Clerk::new(ctrlers, self.make_end()),
             ops: self.inner.ops.clone(),
         }
+    }
+
+    /// Holds back the next request a tester's clerk sends to a shard group (the clerk sees it
+    /// lost), for [`Group::deliver_late`](tests::group::Group::deliver_late).
+    pub fn hold_clerk_request(&self) -> labrpc::Held {
+        (self.inner.net).hold(1, |m| {
+            m.end.starts_with('E') && m.server.starts_with("server-")
+        })
     }
 
     /// Group `gi`'s servers, as a controller Join lists them.

@@ -8,3 +8,4 @@ mod ctrler_5a;
 mod harness;
 mod part_5a;
 mod part_5b;
+mod part_5x;
