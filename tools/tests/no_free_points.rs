@@ -65,3 +65,76 @@ fn a_raft_with_only_3a_and_3b_scores_zero_on_3c_and_3d() {
         "a Raft that persists nothing and ignores snapshots passes {passing:?}"
     );
 }
+
+/// A Raft that never sends InstallSnapshot: it persists the trimmed log the service's snapshots
+/// allow (so every size bound holds) but keeps the whole log in memory, and catches lagging
+/// followers up with AppendEntries. It passes every check of the tests that exist to install
+/// snapshots, on every seed; the grader must still give them nothing, and say why.
+#[test]
+fn a_raft_that_never_installs_snapshots_scores_zero_on_the_tests_of_it() {
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let raft = manifest.select(&["raft".to_string()]).unwrap()[0];
+    let copy = copy_of_project(&root, "target/no-free-points/raft-no-install");
+    let file = "raft/src/raft.rs";
+    edit(
+        &copy,
+        file,
+        "    pub snapshot_unapplied: bool,\n",
+        "    pub snapshot_unapplied: bool,\n    pub persist_from: Option<(u64, u64)>,\n",
+    );
+    edit(
+        &copy,
+        file,
+        "            snapshot_unapplied: false,\n",
+        "            snapshot_unapplied: false,\n            persist_from: None,\n",
+    );
+    edit(
+        &copy,
+        file,
+        "        st.log.compact(index, term);\n",
+        "        st.persist_from = Some((index, term));\n",
+    );
+    edit(
+        &copy,
+        file,
+        "let state = codec::encode(&(st.term, st.voted_for, &st.log)).expect(\"encodable state\");",
+        "let mut log = st.log.clone();\n        \
+         if let Some((index, term)) = st.persist_from.filter(|&(i, _)| i > log.base()) {\n            \
+         log.compact(index, term);\n        }\n        \
+         let state = codec::encode(&(st.term, st.voted_for, &log)).expect(\"encodable state\");",
+    );
+
+    let claim = runner::CopiesClaim::new(&root, &copy).unwrap();
+    let mut install = parts_of(raft, &["3D"]);
+    for part in &mut install.parts {
+        part.tests
+            .retain(|t| t.starts_with("snapshot_install") && !t.contains("crash"));
+    }
+    let results = grade::grade(&copy, &[&install], &one_run_each(&claim, 17)).unwrap();
+    assert_eq!(
+        results.len(),
+        2,
+        "snapshot_install_3d and its unreliable twin"
+    );
+    for r in &results {
+        assert!(r.build_error.is_none(), "the evasive Raft does not build");
+        assert!(
+            r.runs.iter().all(|(_, run)| run.passed),
+            "{}: the evasive Raft fails a check ({:?}); the test is meant to pass every check",
+            r.name,
+            r.runs
+        );
+        assert!(
+            !r.passed(),
+            "{} gave points without a snapshot installed",
+            r.name
+        );
+        let why = r.scenario_shortfall().unwrap_or_default();
+        assert!(
+            why.contains("snapshot-installed"),
+            "{}: the note does not name the missing event: {why:?}",
+            r.name
+        );
+    }
+}
