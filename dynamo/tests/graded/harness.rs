@@ -15,6 +15,7 @@ use dynamo::{
 };
 use labrpc::Network;
 use tests::convergence::{Holding, WriteLog, assert_converged, assert_replicas_agree};
+use tests::events;
 use tests::group::{Group, Replica};
 use tests::kvtest::KvLog;
 use tests::lincheck::Span;
@@ -64,7 +65,17 @@ const LAB: tests::Lab = tests::Lab {
         "a lock (the store, the hints) held across an .await, which stops every handler and the \
          handoff task of that node",
     ],
-    events: &[],
+    // Only what the harness sees for itself: restarts, and replies to clerks that the network
+    // lost after a node handled the request. Stand-ins, handoffs and repairs happen inside the
+    // store, in messages whose meaning the tester cannot read; their tests check their outcome.
+    events: &[
+        ("unreliable_linearizable_6a", &[events::CLIENT_REPLY_LOST]),
+        ("one_replica_down_6a", &[events::SERVER_RESTARTED]),
+        ("hint_holder_crash_6b", &[events::SERVER_RESTARTED]),
+        ("churn_6b", &[events::SERVER_RESTARTED]),
+        ("no_dominated_siblings_6c", &[events::CLIENT_REPLY_LOST]),
+        ("wiped_replica_converges_6d", &[events::SERVER_RESTARTED]),
+    ],
 };
 
 /// Runs one graded test on a fresh cluster.
@@ -405,6 +416,9 @@ impl Cluster {
     pub fn end(&self) {
         let begun = self.inner.summary.lock().unwrap().take();
         let begun = begun.expect("begin() was called");
+        // A clerk's ends are `K<row>->S<i>`.
+        let lost = self.inner.net.replies(|end| end.starts_with('K')).lost;
+        events::at_least(events::CLIENT_REPLY_LOST, lost);
         begun.summary.passed(Tally {
             peers: self.inner.group.n(),
             clients: begun.clients,

@@ -136,6 +136,7 @@ const LAB: tests::Lab = tests::Lab {
         ("deposed_leader_steps_down_3x", &[events::LEADER_CHANGED]),
         ("late_vote_replies_3x", &[events::LEADER_CHANGED]),
         ("late_install_snapshot_3x", &[events::LATE_COPY_DELIVERED]),
+        ("late_append_entries_3x", &[events::LATE_COPY_DELIVERED]),
     ],
 };
 

@@ -215,6 +215,41 @@ fn late_install_snapshot_3x() {
     );
 }
 
+/// A follower hears nothing from the leader for a few commits (the network holds every request
+/// the leader sends it), catches up through later AppendEntries, and then receives the old ones,
+/// oldest first, after more entries have committed. Figure 2: an AppendEntries whose entries the
+/// follower already has changes nothing; only a conflicting entry is a reason to truncate.
+#[test]
+fn late_append_entries_3x() {
+    run(
+        3,
+        false,
+        false,
+        "Test (3X): late copies of AppendEntries",
+        |cfg| async move {
+            let _monitor = cfg.monitor_election_safety();
+            cfg.one(random_int(), 3, true).await;
+            for _ in 0..3 {
+                let leader = cfg.check_one_leader().await;
+                let f = (leader + 1) % 3;
+                let held = cfg.hold_link(leader, f);
+                for _ in 0..5 {
+                    cfg.one(random_int(), 2, true).await;
+                }
+                held.stop();
+                for _ in 0..5 {
+                    cfg.one(random_int(), 3, true).await;
+                }
+                cfg.deliver_late(&held, f);
+                sleep(Duration::from_millis(200)).await;
+                for _ in 0..3 {
+                    cfg.one(random_int(), 3, true).await;
+                }
+            }
+        },
+    );
+}
+
 /// Asks peer `i` to start a fresh random command.
 fn start_on(cfg: &Config, i: usize) -> Option<(u64, u64)> {
     cfg.raft(i)?.start(Cmd::random().encode())

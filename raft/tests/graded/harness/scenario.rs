@@ -124,6 +124,14 @@ impl Config {
         (self.inner.net).hold(1, move |m| m.server == server && m.len >= min_len)
     }
 
+    /// Holds back every request peer `from` sends peer `to` until the hold stops (`from` sees
+    /// them lost; `to` hears nothing from it meanwhile).
+    pub fn hold_link(&self, from: usize, to: usize) -> Held {
+        let link = format!("S{from}->S{to}#");
+        dlog!(TEST, "hold every request from S{from} to S{to}");
+        (self.inner.net).hold(usize::MAX, move |m| m.end.starts_with(&link))
+    }
+
     /// Delivers what `held` kept to peer `i` now; how many requests it delivered.
     pub fn deliver_late(&self, held: &Held, i: usize) -> usize {
         dlog!(TEST, "deliver {} held request(s) to S{i}", held.kept());

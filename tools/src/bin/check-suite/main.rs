@@ -1,7 +1,8 @@
 //! `check-suite`: applies each curated bug (suite-check/<crate>/*.toml) to a copy of the reference
 //! solution, runs its lab's graded tests on many seeds, and prints each bug's catch rate per run
-//! and per grading. Fails when a bug that is not a known gap is caught by fewer than 99% of
-//! gradings.
+//! and per grading, and the tests that passed with it without making the events they exist to
+//! create happen (a bug that avoids a scenario; the grader counts no such pass). Fails when a bug
+//! that is not a known gap is caught by fewer than 99% of gradings.
 //!
 //! For a broad automatic sweep beyond these curated bugs, instructors can also run `cargo mutants`
 //! (https://mutants.rs) on a lab's student files with its graded tests; the curated bugs stay the
@@ -101,6 +102,16 @@ fn print_table(verdicts: &[Verdict], seeds: u32) {
                 tests.join(", ")
             }
         );
+        if !v.evaded.is_empty() {
+            let runs: Vec<String> = (v.evaded.iter())
+                .map(|(what, n)| format!("{what} {n}"))
+                .collect();
+            println!(
+                "{:width$}  passed without the events it exists to create (runs): {}",
+                "",
+                runs.join(", ")
+            );
+        }
         if v.stalled > 0 {
             println!(
                 "{:width$}  {} run(s) stalled (watchdog or wall-clock limit), not counted",

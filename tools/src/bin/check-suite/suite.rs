@@ -42,6 +42,9 @@ pub struct Verdict {
     /// comes first on a seed depends on the order the tests ran in, which adapts as seeds finish:
     /// the counts say which tests catch the bug, not how often each would alone.
     pub caught_by: Vec<(String, usize)>,
+    /// Passing runs in which an event the test exists to create did not happen (the grader does
+    /// not count such a pass): per test and missing events, how many runs.
+    pub evaded: Vec<(String, usize)>,
     /// Grading runs per test for this lab (labs.toml).
     pub grading_runs: u32,
     /// The first catching run, to replay: its test and seed.
@@ -72,6 +75,11 @@ enum SeedOutcome {
     },
     Stalled,
     Passed,
+}
+
+/// A passing run's missing events, as `test (event, event)`.
+fn evasion(test: &str, missing: &[String]) -> String {
+    format!("{test} ({})", missing.join(", "))
 }
 
 /// Every bug file of the selected labs, by lab, in name order.
@@ -185,6 +193,7 @@ fn measure(
         ..Default::default()
     };
     let catches = Mutex::new(vec![0usize; graded.len()]);
+    let evaded: Mutex<Vec<(String, usize)>> = Mutex::default();
     let run_seed = |&seed: &u64| -> anyhow::Result<SeedOutcome> {
         let mut order: Vec<usize> = (0..graded.len()).collect();
         {
@@ -200,6 +209,14 @@ fn measure(
                 policy: policy.clone(),
             });
             if outcome.passed {
+                if !outcome.missing.is_empty() {
+                    let what = evasion(&case.short_name, &outcome.missing);
+                    let mut evaded = evaded.lock().unwrap();
+                    match evaded.iter_mut().find(|(w, _)| *w == what) {
+                        Some((_, n)) => *n += 1,
+                        None => evaded.push((what, 1)),
+                    }
+                }
                 continue;
             }
             if !outcome.started {
@@ -242,6 +259,8 @@ fn measure(
         }
     }
     caught_by.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let mut evaded = evaded.into_inner().unwrap();
+    evaded.sort();
     Ok(Verdict {
         lab: lab.krate.clone(),
         bug: name.to_string(),
@@ -251,6 +270,7 @@ fn measure(
         caught,
         stalled,
         caught_by,
+        evaded,
         grading_runs: lab.runs,
         example,
         elapsed: started.elapsed(),
