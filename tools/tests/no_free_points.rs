@@ -2,7 +2,9 @@
 //! student who has done 3A and 3B only (it persists nothing and ignores the service's snapshots)
 //! passed most of 3C and 3D in 6.5840's tests, because their bounds on persisted sizes hold
 //! trivially when nothing is saved. This builds exactly that Raft from the reference, in a copy
-//! of the project, and grades it.
+//! of the project, and grades it. Nor may a solution that passes every check while avoiding the
+//! scenario a test exists to create (see `tests::events`): a Raft that never installs a snapshot,
+//! a Lab 5 whose groups never talk over the network.
 
 mod common;
 
@@ -11,7 +13,7 @@ use tools::grade;
 use tools::manifest::{Lab, Manifest};
 use tools::runner;
 
-/// Lab 3 with only the parts named.
+/// A lab with only the parts named.
 fn parts_of(lab: &Lab, parts: &[&str]) -> Lab {
     let mut lab = lab.clone();
     lab.parts.retain(|p| parts.contains(&p.id.as_str()));
@@ -133,6 +135,81 @@ fn a_raft_that_never_installs_snapshots_scores_zero_on_the_tests_of_it() {
         let why = r.scenario_shortfall().unwrap_or_default();
         assert!(
             why.contains("snapshot-installed"),
+            "{}: the note does not name the missing event: {why:?}",
+            r.name
+        );
+    }
+}
+
+/// A Lab 5 whose groups hand shards over without the network: each server registers itself in a
+/// table its process shares, and a new owner reads the old owner's shard (and asks it to delete
+/// its copy) by calling that server directly. Every check of 5B holds, since the data does move;
+/// but no group ever answered another over the network, which is what 5B exists to test, and a
+/// student's code could fake any other evidence it makes itself. The grader must give 5B nothing.
+#[test]
+fn a_lab5_whose_groups_never_talk_scores_zero_on_5b() {
+    let root = root();
+    let manifest = Manifest::load(&root).unwrap();
+    let shardkv = manifest.select(&["shardkv".to_string()]).unwrap()[0];
+    let copy = copy_of_project(&root, "target/no-free-points/shardkv-no-network");
+    let file = "shardkv/src/server.rs";
+    edit(
+        &copy,
+        file,
+        "impl ShardKv {\n    /// Starts server",
+        "thread_local! {\n    static PEERS: std::cell::RefCell<BTreeMap<String, ShardKv>> = \
+         Default::default();\n}\n\nimpl ShardKv {\n    /// Starts server",
+    );
+    edit(
+        &copy,
+        file,
+        "        labrpc::spawn(kv.clone().poll_configs(ctrler::Clerk::new(ctrlers)));\n",
+        "        PEERS.with_borrow_mut(|p| p.insert(format!(\"server-{gid}-S{me}\"), kv.clone()));\n        \
+         labrpc::spawn(kv.clone().poll_configs(ctrler::Clerk::new(ctrlers)));\n",
+    );
+    edit(
+        &copy,
+        file,
+        "            let reply = self\n                .end(name)\n                \
+         .call::<_, PullShardReply>(\"ShardKV.PullShard\", &args)\n                .await;\n            \
+         let Ok(reply) = reply else { continue };\n",
+        "            let Some(peer) = PEERS.with_borrow(|p| p.get(name).cloned()) else {\n                \
+         continue;\n            };\n            let reply: PullShardReply = peer.pull_shard(args.clone());\n",
+    );
+    edit(
+        &copy,
+        file,
+        "            let reply = self\n                .end(name)\n                \
+         .call::<_, DeleteShardReply>(\"ShardKV.DeleteShard\", &args)\n                .await;\n",
+        "            let Some(peer) = PEERS.with_borrow(|p| p.get(name).cloned()) else {\n                \
+         continue;\n            };\n            \
+         let reply: Result<DeleteShardReply, ()> = Ok(peer.delete_shard(args.clone()).await);\n",
+    );
+
+    let claim = runner::CopiesClaim::new(&root, &copy).unwrap();
+    let moving = parts_of(shardkv, &["5B"]);
+    let results = grade::grade(&copy, &[&moving], &one_run_each(&claim, 19)).unwrap();
+    assert!(!results.is_empty());
+    for r in &results {
+        assert!(
+            r.build_error.is_none(),
+            "the networkless Lab 5 does not build: {:?}",
+            r.build_error
+        );
+        assert!(
+            r.runs.iter().all(|(_, run)| run.passed),
+            "{}: the networkless Lab 5 fails a check ({:?}); it is meant to pass every check",
+            r.name,
+            r.runs
+        );
+        assert!(
+            !r.passed(),
+            "{} gave points though no group talked to another",
+            r.name
+        );
+        let why = r.scenario_shortfall().unwrap_or_default();
+        assert!(
+            why.contains("groups-talked"),
             "{}: the note does not name the missing event: {why:?}",
             r.name
         );
