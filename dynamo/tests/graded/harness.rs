@@ -68,11 +68,11 @@ const LAB: tests::Lab = tests::Lab {
     // Only what the harness sees for itself: restarts, and replies to clerks that the network
     // lost after a node handled the request. Stand-ins, handoffs and repairs happen inside the
     // store, in messages whose meaning the tester cannot read; their tests check their outcome.
+    // (churn_6b's random crashes restarted nobody in 2 of 200 runs: below 99%, so not named.)
     events: &[
         ("unreliable_linearizable_6a", &[events::CLIENT_REPLY_LOST]),
         ("one_replica_down_6a", &[events::SERVER_RESTARTED]),
         ("hint_holder_crash_6b", &[events::SERVER_RESTARTED]),
-        ("churn_6b", &[events::SERVER_RESTARTED]),
         ("no_dominated_siblings_6c", &[events::CLIENT_REPLY_LOST]),
         ("wiped_replica_converges_6d", &[events::SERVER_RESTARTED]),
     ],
