@@ -126,12 +126,14 @@ struct Admitted {
 enum Route {
     Deliver(Admitted),
     Unreachable(Unreachable),
-    /// Kept by a scripted hold: the caller sees it lost.
-    Held(Unreachable),
+    /// Kept by a scripted hold (its send's trace number and its end): the caller sees it lost.
+    Held {
+        call: u64,
+        end_name: Arc<str>,
+    },
 }
 
-/// A call the network does not deliver now: its end is disabled or not connected, no server is
-/// there, or a hold kept it.
+/// A call the network cannot deliver: its end is disabled or not connected, or no server is there.
 struct Unreachable {
     /// The trace number of the request's send.
     call: u64,
@@ -382,7 +384,7 @@ impl ClientEnd {
         // kept in this future, which every RPC allocates.
         let reply = match self.admit(method, &encoded, view::payload(args).as_deref()) {
             Route::Unreachable(call) => self.fail_unreachable(call, method).await,
-            Route::Held(call) => self.fail_held(call, method).await,
+            Route::Held { call, end_name } => self.fail_held(call, &end_name, method).await,
             Route::Deliver(req) => self.net.clone().deliver(req, method.into(), encoded).await,
         }?;
         codec::decode(&reply).map_err(|e| {
@@ -416,8 +418,9 @@ impl ClientEnd {
             len,
             payload,
         });
+        // No hold, no work: the common case costs the RPC path one emptiness check.
         let held = match (slot.enabled, target) {
-            (true, Some(t)) if t.server.is_some() => {
+            (true, Some(t)) if t.server.is_some() && !st.holds.is_empty() => {
                 let (end, server) = (slot.name.clone(), t.name.clone());
                 hold::take(&mut st.holds, call, self.id, (&end, &server), method, args)
             }
@@ -425,11 +428,8 @@ impl ClientEnd {
         };
         let slot = &st.ends[self.id];
         if held {
-            return Route::Held(Unreachable {
-                call,
-                end_name: slot.name.clone(),
-                long_delays: false,
-            });
+            let end_name = slot.name.clone();
+            return Route::Held { call, end_name };
         }
         match (
             slot.enabled,
@@ -456,17 +456,9 @@ impl ClientEnd {
     }
 
     /// Fails a call whose request a hold kept, as if an unreliable network had lost it.
-    async fn fail_held(&self, call: Unreachable, method: &str) -> Result<Vec<u8>, RpcError> {
+    async fn fail_held(&self, call: u64, end: &str, method: &str) -> Result<Vec<u8>, RpcError> {
         sleep(self.net.travel_time(true, None)).await;
-        trace(
-            Event::Held,
-            call.call,
-            self.id,
-            &call.end_name,
-            "",
-            method,
-            0,
-        );
+        trace(Event::Held, call, self.id, end, "", method, 0);
         Err(RpcError::Unavailable)
     }
 
